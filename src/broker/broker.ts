@@ -1,0 +1,286 @@
+// The embedded broker: topics and partition logs, idempotent produce, long-poll
+// fetch, offsets by time, producer ids, and the group coordinator with its
+// committed offsets. The in-process clients and the Kafka wire server both
+// drive this one object, so their semantics cannot drift apart.
+//
+// Concurrency: one event loop. Appends to one partition are serialised by a
+// per-partition promise chain so producer-state checks and appends cannot
+// interleave; different partitions proceed concurrently.
+import { KafkaError, KafkaErrors } from './errors.js'
+import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.js'
+import { ProducerStateTable } from './producer-state.js'
+import type { AppendResult, BrokerPartition, BrokerTopics, TopicConfigMap } from './ports.js'
+import { readBatchHeader, validateBatch, BATCH_LOG_OVERHEAD, batchSizeAt, CorruptBatchError } from '../log/batch-header.js'
+
+export interface BrokerOptions {
+  coordinator?: CoordinatorOptions
+  /** Create a topic on first produce or metadata request (Kafka's auto.create.topics.enable). */
+  autoCreateTopics?: boolean
+  defaultPartitions?: number
+  /** Largest batch accepted by produce when the topic sets no max.message.bytes (Kafka's default). */
+  messageBytesMax?: number
+}
+
+export interface ProduceResult extends AppendResult {
+  /** True when the batch was a retry of one already appended; the offsets are the original ones. */
+  duplicate: boolean
+}
+
+export interface FetchRequest {
+  topic: string
+  partition: number
+  offset: number
+  maxBytes: number
+}
+
+export interface FetchResponse {
+  topic: string
+  partition: number
+  /** Whole stored batches (may start before `offset`: the batch holding it). */
+  records: Uint8Array
+  highWatermark: number
+  logStartOffset: number
+  errorCode: number
+}
+
+export interface FetchOptions {
+  maxWaitMs?: number
+  minBytes?: number
+  /** Cap over all partitions; the first partition with data always returns at least one batch. */
+  maxBytes?: number
+  signal?: AbortSignal
+}
+
+export const EARLIEST_TIMESTAMP = -2
+export const LATEST_TIMESTAMP = -1
+
+export class Broker {
+  readonly coordinator: GroupCoordinator
+  private readonly producerStates = new Map<string, ProducerStateTable>()
+  private readonly appendChains = new Map<string, Promise<unknown>>()
+  private readonly dataWaiters = new Set<{ keys: Set<string>; wake: () => void }>()
+  private nextProducerId = 1
+  private readonly producerEpochs = new Map<number, number>()
+  private closed = false
+
+  constructor(
+    readonly topics: BrokerTopics,
+    private readonly options: BrokerOptions = {},
+  ) {
+    this.coordinator = new GroupCoordinator(options.coordinator)
+  }
+
+  /** Rebuilds idempotence state by reading every batch header in every partition. */
+  async recover(): Promise<void> {
+    for (const name of this.topics.list()) {
+      const description = this.topics.describe(name)!
+      for (let p = 0; p < description.partitions; p++) {
+        const log = this.topics.partition(name, p)
+        const table = this.tableFor(name, p)
+        let offset = log.logStartOffset()
+        while (offset < log.logEndOffset()) {
+          const bytes = await log.read(offset, 1 << 20)
+          if (bytes.length === 0) break
+          for (let at = 0; at + BATCH_LOG_OVERHEAD <= bytes.length; ) {
+            const size = batchSizeAt(bytes, at)
+            if (size < 0 || at + size > bytes.length) break
+            const header = readBatchHeader(bytes, at)
+            if (header.producerId >= 0) {
+              table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
+              this.nextProducerId = Math.max(this.nextProducerId, header.producerId + 1)
+              this.producerEpochs.set(header.producerId, Math.max(this.producerEpochs.get(header.producerId) ?? 0, header.producerEpoch))
+            }
+            offset = header.baseOffset + header.lastOffsetDelta + 1
+            at += size
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ topics
+
+  async createTopic(name: string, partitions = this.options.defaultPartitions ?? 1, config?: TopicConfigMap): Promise<void> {
+    this.assertOpen()
+    if (this.topics.describe(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`)
+    if (!Number.isInteger(partitions) || partitions < 1) throw new KafkaError('INVALID_PARTITIONS', `partitions must be a positive integer, got ${partitions}`)
+    await this.topics.create(name, partitions, config)
+  }
+
+  /** The partition count, creating the topic first when auto-creation is on. */
+  async ensureTopic(name: string): Promise<number> {
+    const existing = this.topics.describe(name)
+    if (existing) return existing.partitions
+    if (!this.options.autoCreateTopics) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${name}"`)
+    const partitions = this.options.defaultPartitions ?? 1
+    await this.topics.create(name, partitions)
+    return partitions
+  }
+
+  partitionCount(topic: string): number | undefined {
+    return this.topics.describe(topic)?.partitions
+  }
+
+  private partitionLog(topic: string, partition: number): BrokerPartition {
+    const description = this.topics.describe(topic)
+    if (!description) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${topic}"`)
+    if (!Number.isInteger(partition) || partition < 0 || partition >= description.partitions) {
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0..${description.partitions - 1}, not ${partition}`)
+    }
+    return this.topics.partition(topic, partition)
+  }
+
+  // ------------------------------------------------------------------ produce
+
+  /**
+   * Appends one RecordBatch v2 (validated: size, magic, CRC). Idempotent batches
+   * are checked against the producer's sequence state; a retry returns the
+   * original offsets with `duplicate: true`.
+   */
+  produce(topic: string, partition: number, batch: Uint8Array): Promise<ProduceResult> {
+    this.assertOpen()
+    const log = this.partitionLog(topic, partition)
+    const limit = Number(this.topics.describe(topic)?.config['max.message.bytes'] ?? this.options.messageBytesMax ?? 1_048_588)
+    if (batch.length > limit) {
+      return Promise.reject(new KafkaError('MESSAGE_TOO_LARGE', `a ${batch.length}-byte batch exceeds max.message.bytes ${limit} of topic "${topic}"`))
+    }
+    let header
+    try {
+      header = validateBatch(batch)
+    } catch (error) {
+      const detail = error instanceof CorruptBatchError ? error.message : String(error)
+      return Promise.reject(new KafkaError('CORRUPT_MESSAGE', `${topic}-${partition}: ${detail}`))
+    }
+    const key = `${topic}\u0000${partition}`
+    const table = this.tableFor(topic, partition)
+    const info = { producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, recordCount: header.lastOffsetDelta + 1 }
+    const run = async (): Promise<ProduceResult> => {
+      const verdict = table.check(info)
+      if (verdict.kind === 'duplicate') return { baseOffset: verdict.baseOffset, lastOffset: verdict.lastOffset, duplicate: true }
+      const result = await log.append(batch)
+      table.observe(info, result.baseOffset)
+      this.wakeFetchers(key)
+      return { ...result, duplicate: false }
+    }
+    const previous = this.appendChains.get(key) ?? Promise.resolve()
+    const next = previous.then(run, run)
+    this.appendChains.set(
+      key,
+      next.catch(() => undefined),
+    )
+    return next
+  }
+
+  /** InitProducerId without a transactional id: a fresh producer id at epoch 0. */
+  initProducerId(): { producerId: number; producerEpoch: number } {
+    const producerId = this.nextProducerId++
+    this.producerEpochs.set(producerId, 0)
+    return { producerId, producerEpoch: 0 }
+  }
+
+  private tableFor(topic: string, partition: number): ProducerStateTable {
+    const key = `${topic}\u0000${partition}`
+    let table = this.producerStates.get(key)
+    if (!table) {
+      table = new ProducerStateTable()
+      this.producerStates.set(key, table)
+    }
+    return table
+  }
+
+  // ------------------------------------------------------------------ fetch
+
+  /**
+   * Long-poll fetch: returns as soon as `minBytes` are available over all
+   * partitions, or after `maxWaitMs`, whichever is first.
+   */
+  async fetch(requests: readonly FetchRequest[], options: FetchOptions = {}): Promise<FetchResponse[]> {
+    this.assertOpen()
+    const deadline = Date.now() + (options.maxWaitMs ?? 0)
+    const minBytes = options.minBytes ?? 1
+    for (;;) {
+      const responses = await this.fetchOnce(requests, options.maxBytes ?? 52_428_800)
+      const bytes = responses.reduce((sum, r) => sum + r.records.length, 0)
+      const remainingMs = deadline - Date.now()
+      if (bytes >= minBytes || remainingMs <= 0 || this.closed || options.signal?.aborted) return responses
+      await this.waitForData(
+        requests.map((r) => `${r.topic}\u0000${r.partition}`),
+        remainingMs,
+        options.signal,
+      )
+    }
+  }
+
+  private async fetchOnce(requests: readonly FetchRequest[], maxBytesTotal: number): Promise<FetchResponse[]> {
+    let budget = maxBytesTotal
+    const out: FetchResponse[] = []
+    for (const r of requests) {
+      let log: BrokerPartition
+      try {
+        log = this.partitionLog(r.topic, r.partition)
+      } catch (error) {
+        out.push({ topic: r.topic, partition: r.partition, records: new Uint8Array(0), highWatermark: -1, logStartOffset: -1, errorCode: (error as KafkaError).code })
+        continue
+      }
+      const base = { topic: r.topic, partition: r.partition, highWatermark: log.logEndOffset(), logStartOffset: log.logStartOffset() }
+      if (r.offset < log.logStartOffset() || r.offset > log.logEndOffset()) {
+        out.push({ ...base, records: new Uint8Array(0), errorCode: KafkaErrors.OFFSET_OUT_OF_RANGE.code })
+        continue
+      }
+      if (r.offset === log.logEndOffset() || budget <= 0) {
+        out.push({ ...base, records: new Uint8Array(0), errorCode: 0 })
+        continue
+      }
+      const records = await log.read(r.offset, Math.min(r.maxBytes, budget))
+      budget -= records.length
+      out.push({ ...base, records, errorCode: 0 })
+    }
+    return out
+  }
+
+  private waitForData(keys: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter = {
+        keys: new Set(keys),
+        wake: () => {
+          clearTimeout(timer)
+          this.dataWaiters.delete(waiter)
+          signal?.removeEventListener('abort', waiter.wake)
+          resolve()
+        },
+      }
+      const timer = setTimeout(waiter.wake, timeoutMs)
+      signal?.addEventListener('abort', waiter.wake)
+      this.dataWaiters.add(waiter)
+    })
+  }
+
+  private wakeFetchers(key: string): void {
+    for (const waiter of [...this.dataWaiters]) if (waiter.keys.has(key)) waiter.wake()
+  }
+
+  // ------------------------------------------------------------------ offsets
+
+  /** ListOffsets: -2 earliest, -1 latest, otherwise the first offset with timestamp ≥ the given ms (-1 if none). */
+  async listOffset(topic: string, partition: number, timestamp: number): Promise<number> {
+    const log = this.partitionLog(topic, partition)
+    if (timestamp === EARLIEST_TIMESTAMP) return log.logStartOffset()
+    if (timestamp === LATEST_TIMESTAMP) return log.logEndOffset()
+    return (await log.offsetForTimestamp(timestamp)) ?? -1
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.coordinator.close()
+    for (const waiter of [...this.dataWaiters]) waiter.wake()
+    await Promise.allSettled(this.appendChains.values())
+    await this.topics.close()
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the broker is closed')
+  }
+}

@@ -1,0 +1,42 @@
+// What the broker needs from the log layer, stated narrowly so the broker can be
+// tested and reasoned about without segment details. src/broker/log-adapter.ts
+// implements these over src/log.
+
+export interface AppendResult {
+  baseOffset: number
+  lastOffset: number
+}
+
+export interface BrokerPartition {
+  readonly topic: string
+  readonly partition: number
+  /** Validates the batch, assigns offsets (rewriting baseOffset), appends, and resolves once durable under the flush policy. */
+  append(batch: Uint8Array): Promise<AppendResult>
+  /** Whole stored batches starting with the one that holds `offset`; at least one batch if any exists, even past maxBytes. */
+  read(offset: number, maxBytes: number): Promise<Uint8Array>
+  logStartOffset(): number
+  logEndOffset(): number
+  /** First offset whose batch max timestamp is ≥ timestampMs, or undefined if none. */
+  offsetForTimestamp(timestampMs: number): Promise<number | undefined>
+}
+
+export interface TopicConfigMap {
+  [key: string]: string | number
+}
+
+export interface TopicDescription {
+  name: string
+  partitions: number
+  config: Record<string, string | number>
+  internal: boolean
+}
+
+export interface BrokerTopics {
+  create(name: string, partitions: number, config?: TopicConfigMap): Promise<void>
+  delete(name: string): Promise<void>
+  addPartitions(name: string, totalPartitions: number): Promise<void>
+  list(): string[]
+  describe(name: string): TopicDescription | undefined
+  partition(topic: string, partition: number): BrokerPartition
+  close(): Promise<void>
+}
