@@ -9,6 +9,7 @@
 import { KafkaError, KafkaErrors } from './errors.js'
 import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.js'
 import { ProducerStateTable } from './producer-state.js'
+import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
 import type { AppendResult, BrokerPartition, BrokerTopics, TopicConfigMap } from './ports.js'
 import { readBatchHeader, validateBatch, BATCH_LOG_OVERHEAD, batchSizeAt, CorruptBatchError } from '../log/batch-header.js'
 
@@ -62,6 +63,7 @@ export class Broker {
   private nextProducerId = 1
   private readonly producerEpochs = new Map<number, number>()
   private closed = false
+  private offsetStore?: OffsetStore
 
   constructor(
     readonly topics: BrokerTopics,
@@ -70,8 +72,16 @@ export class Broker {
     this.coordinator = new GroupCoordinator(options.coordinator)
   }
 
+  /** Opens the internal offsets topic and rebuilds idempotence state from the logs. */
+  async start(): Promise<void> {
+    if (!this.topics.describe(OFFSETS_TOPIC)) await this.topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' })
+    this.offsetStore = new OffsetStore(this.topics.partition(OFFSETS_TOPIC, 0))
+    await this.offsetStore.load()
+    await this.recover()
+  }
+
   /** Rebuilds idempotence state by reading every batch header in every partition. */
-  async recover(): Promise<void> {
+  private async recover(): Promise<void> {
     for (const name of this.topics.list()) {
       const description = this.topics.describe(name)!
       for (let p = 0; p < description.partitions; p++) {
@@ -267,6 +277,40 @@ export class Broker {
     if (timestamp === EARLIEST_TIMESTAMP) return log.logStartOffset()
     if (timestamp === LATEST_TIMESTAMP) return log.logEndOffset()
     return (await log.offsetForTimestamp(timestamp)) ?? -1
+  }
+
+  /** OffsetCommit: checked against the group's generation, then persisted. */
+  async commitOffsets(groupId: string, generationId: number, memberId: string, commits: readonly OffsetCommit[]): Promise<void> {
+    this.assertOpen()
+    const errorCode = this.coordinator.validateOffsetCommit(groupId, generationId, memberId)
+    if (errorCode !== 0) throw KafkaError.fromCode(errorCode, `offset commit for group "${groupId}" (generation ${generationId}, member "${memberId}")`)
+    for (const c of commits) this.partitionLog(c.topic, c.partition)
+    await this.offsets().commit(groupId, commits)
+  }
+
+  committedOffset(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.offsets().committed(groupId, topic, partition)
+  }
+
+  groupOffsets(groupId: string): { topic: string; partition: number; committed: CommittedOffset }[] {
+    return this.offsets().groupOffsets(groupId)
+  }
+
+  /** Groups known to the coordinator or holding committed offsets. */
+  groupIds(): string[] {
+    return [...new Set([...this.coordinator.listGroups().map((g) => g.groupId), ...this.offsets().groups()])]
+  }
+
+  /** Deletes an empty group and its committed offsets. */
+  async deleteGroup(groupId: string): Promise<void> {
+    const errorCode = this.coordinator.deleteGroup(groupId)
+    if (errorCode === KafkaErrors.NON_EMPTY_GROUP.code) throw KafkaError.fromCode(errorCode, `group "${groupId}" still has members`)
+    await this.offsets().deleteGroup(groupId)
+  }
+
+  private offsets(): OffsetStore {
+    if (!this.offsetStore) throw new Error('the broker is not started: call start() first')
+    return this.offsetStore
   }
 
   // ------------------------------------------------------------------ lifecycle

@@ -75,4 +75,9 @@ export class KafkaError extends Error {
     this.code = spec.code
     this.retriable = spec.retriable
   }
+
+  static fromCode(code: number, context: string): KafkaError {
+    const type = errorNameOf(code) ?? 'UNKNOWN_SERVER_ERROR'
+    return new KafkaError(type, `${context}: ${KafkaErrors[type].message}`)
+  }
 }

@@ -1,0 +1,531 @@
+// The in-process consumer: Kafka's consumer semantics over the embedded broker.
+// It joins its group through the same coordinator wire clients use (metadata
+// and assignments are the consumer protocol's bytes), so in-process and Kafka-
+// protocol members can share a group. Rebalances follow the chosen assignor's
+// protocol: eager (revoke all, rejoin) or cooperative (revoke only what moves).
+//
+// Concurrency: one event loop; `poll` calls must not overlap (the async
+// iterator serialises them). Heartbeats run on a timer, as Kafka's heartbeat
+// thread does, and interrupt a waiting poll when the group starts rebalancing.
+import type { Broker, FetchRequest } from '../broker/broker.js'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../broker/broker.js'
+import { KafkaError, KafkaErrors } from '../broker/errors.js'
+import { ASSIGNOR_NAMES, createAssignor, tpKey, type AssignorName, type PartitionAssignor, type TopicPartition } from '../broker/assignors/index.js'
+import { memberChanges } from '../broker/assignors/changes.js'
+import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../broker/group/consumer-protocol.js'
+import { batchSizeAt } from '../log/batch-header.js'
+import { decodeRecordBatch } from '../log/record-batch.js'
+import { deserialize, type Deserializer } from './serde.js'
+import { checkOptions } from './options.js'
+
+export interface RebalanceListener {
+  onPartitionsRevoked?(partitions: TopicPartition[]): void | Promise<void>
+  onPartitionsAssigned?(partitions: TopicPartition[]): void | Promise<void>
+  /** Partitions taken away without a chance to commit (the member was expelled). */
+  onPartitionsLost?(partitions: TopicPartition[]): void | Promise<void>
+}
+
+export interface ConsumerOptions {
+  groupId?: string
+  groupInstanceId?: string
+  clientId?: string
+  autoOffsetReset?: 'earliest' | 'latest' | 'none'
+  enableAutoCommit?: boolean
+  autoCommitIntervalMs?: number
+  sessionTimeoutMs?: number
+  heartbeatIntervalMs?: number
+  maxPollIntervalMs?: number
+  maxPollRecords?: number
+  fetchMaxWaitMs?: number
+  fetchMaxBytes?: number
+  maxPartitionFetchBytes?: number
+  assignor?: AssignorName | readonly AssignorName[]
+  keyDeserializer?: Deserializer
+  valueDeserializer?: Deserializer
+  rebalanceListener?: RebalanceListener
+}
+
+export interface ConsumerRecord<K = unknown, V = unknown> {
+  topic: string
+  partition: number
+  offset: number
+  timestamp: number
+  key: K
+  value: V
+  headers: Record<string, Uint8Array | null>
+}
+
+export interface PollOptions {
+  maxRecords?: number
+  timeoutMs?: number
+}
+
+const CONSUMER_OPTION_KEYS = [
+  'groupId', 'groupInstanceId', 'clientId', 'autoOffsetReset', 'enableAutoCommit', 'autoCommitIntervalMs', 'sessionTimeoutMs', 'heartbeatIntervalMs',
+  'maxPollIntervalMs', 'maxPollRecords', 'fetchMaxWaitMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'assignor', 'keyDeserializer', 'valueDeserializer', 'rebalanceListener',
+]
+
+/** No committed offset and autoOffsetReset 'none'. */
+export class NoOffsetForPartitionError extends Error {
+  override name = 'NoOffsetForPartitionError'
+}
+
+export class Consumer<K = unknown, V = unknown> implements AsyncIterable<ConsumerRecord<K, V>> {
+  private readonly options: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'rebalanceListener' | 'assignor'>>
+  private readonly groupId?: string
+  private readonly groupInstanceId?: string
+  private readonly assignors: PartitionAssignor[]
+  private readonly listener: RebalanceListener
+  private subscription: string[] | RegExp | undefined
+  private manual = false
+  private assigned: TopicPartition[] = []
+  private readonly positions = new Map<string, number>()
+  private readonly paused = new Set<string>()
+  private buffer: ConsumerRecord<K, V>[] = []
+  private memberId = ''
+  private generationId = -1
+  private protocol: PartitionAssignor | undefined
+  private needsJoin = false
+  private heartbeatTimer?: ReturnType<typeof setInterval>
+  private autoCommitTimer?: ReturnType<typeof setInterval>
+  private lastPollMs = Date.now()
+  private wakeup = new AbortController()
+  private closed = false
+  private joinedTopics: string[] = []
+
+  constructor(
+    private readonly broker: Broker,
+    options: ConsumerOptions = {},
+  ) {
+    checkOptions('consumer', options, CONSUMER_OPTION_KEYS)
+    this.groupId = options.groupId
+    this.groupInstanceId = options.groupInstanceId
+    const reset = options.autoOffsetReset ?? 'latest'
+    if (!['earliest', 'latest', 'none'].includes(reset)) throw new RangeError(`consumer option autoOffsetReset must be 'earliest', 'latest' or 'none', got ${String(reset)}`)
+    this.options = {
+      clientId: options.clientId ?? 'eddy-consumer',
+      autoOffsetReset: reset,
+      enableAutoCommit: options.enableAutoCommit ?? this.groupId !== undefined,
+      autoCommitIntervalMs: positive('autoCommitIntervalMs', options.autoCommitIntervalMs ?? 5000),
+      sessionTimeoutMs: positive('sessionTimeoutMs', options.sessionTimeoutMs ?? 10_000),
+      heartbeatIntervalMs: positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? 3000),
+      maxPollIntervalMs: positive('maxPollIntervalMs', options.maxPollIntervalMs ?? 300_000),
+      maxPollRecords: positive('maxPollRecords', options.maxPollRecords ?? 500),
+      fetchMaxWaitMs: positive('fetchMaxWaitMs', options.fetchMaxWaitMs ?? 500),
+      fetchMaxBytes: positive('fetchMaxBytes', options.fetchMaxBytes ?? 52_428_800),
+      maxPartitionFetchBytes: positive('maxPartitionFetchBytes', options.maxPartitionFetchBytes ?? 1_048_576),
+      keyDeserializer: options.keyDeserializer ?? 'string',
+      valueDeserializer: options.valueDeserializer ?? 'string',
+    }
+    if (this.options.enableAutoCommit && !this.groupId) throw new RangeError('enableAutoCommit needs a groupId')
+    const names = options.assignor === undefined ? ['range'] : Array.isArray(options.assignor) ? options.assignor : [options.assignor]
+    if (names.length === 0) throw new RangeError(`consumer option assignor needs at least one of ${ASSIGNOR_NAMES.join(', ')}`)
+    this.assignors = (names as AssignorName[]).map((n) => createAssignor(n))
+    this.listener = options.rebalanceListener ?? {}
+  }
+
+  // ------------------------------------------------------------------ subscription
+
+  /** Subscribes to topics by name or pattern; partitions come from the group. */
+  async subscribe(topics: readonly string[] | RegExp): Promise<void> {
+    this.assertOpen()
+    if (!this.groupId) throw new RangeError('subscribe needs a groupId; use assign() for a consumer without a group')
+    if (this.manual) throw new Error('this consumer uses assign(); subscribe and assign cannot be mixed')
+    if (!(topics instanceof RegExp)) {
+      if (!Array.isArray(topics) || topics.length === 0) throw new TypeError('subscribe takes a non-empty array of topic names or a RegExp')
+      for (const t of topics) await this.broker.ensureTopic(t)
+    }
+    this.subscription = topics instanceof RegExp ? topics : [...topics]
+    this.needsJoin = true
+    this.startTimers()
+  }
+
+  /** Takes partitions directly, without a group (positions start from committed offsets if a groupId is set). */
+  assign(partitions: readonly TopicPartition[]): void {
+    this.assertOpen()
+    if (this.subscription) throw new Error('this consumer uses subscribe(); subscribe and assign cannot be mixed')
+    for (const tp of partitions) {
+      const count = this.broker.partitionCount(tp.topic)
+      if (count === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${tp.topic}"`)
+      if (!Number.isInteger(tp.partition) || tp.partition < 0 || tp.partition >= count) {
+        throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${tp.topic}" has partitions 0..${count - 1}, not ${tp.partition}`)
+      }
+    }
+    this.manual = true
+    this.assigned = partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition }))
+    const keep = new Set(this.assigned.map(tpKey))
+    for (const key of [...this.positions.keys()]) if (!keep.has(key)) this.positions.delete(key)
+    this.buffer = this.buffer.filter((r) => keep.has(tpKey(r)))
+    this.startTimers()
+  }
+
+  assignment(): TopicPartition[] {
+    return this.assigned.map((tp) => ({ ...tp }))
+  }
+
+  private subscribedTopics(): string[] {
+    if (this.subscription instanceof RegExp) {
+      const pattern = this.subscription
+      return this.broker.topics.list().filter((t) => !t.startsWith('__') && pattern.test(t)).sort()
+    }
+    return [...(this.subscription ?? [])].sort()
+  }
+
+  // ------------------------------------------------------------------ polling
+
+  /** Returns up to maxRecords records, waiting up to timeoutMs for the first. */
+  async poll(options: PollOptions = {}): Promise<ConsumerRecord<K, V>[]> {
+    this.assertOpen()
+    const maxRecords = options.maxRecords ?? this.options.maxPollRecords
+    const deadline = Date.now() + (options.timeoutMs ?? 0)
+    this.lastPollMs = Date.now()
+    for (;;) {
+      if (this.subscription) await this.ensureGroupMembership()
+      if (this.buffer.length === 0) await this.fetchInto(Math.max(0, deadline - Date.now()))
+      if (this.buffer.length > 0 || Date.now() >= deadline || this.closed) break
+    }
+    const out = this.buffer.splice(0, maxRecords)
+    for (const r of out) this.positions.set(tpKey(r), r.offset + 1)
+    return out
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
+    while (!this.closed) {
+      const records = await this.poll({ timeoutMs: this.options.fetchMaxWaitMs })
+      for (const r of records) {
+        yield r
+        if (this.closed) return
+      }
+    }
+  }
+
+  private async fetchInto(waitMs: number): Promise<void> {
+    const requests: FetchRequest[] = []
+    for (const tp of this.assigned) {
+      const key = tpKey(tp)
+      if (this.paused.has(key)) continue
+      const offset = await this.positionOf(tp)
+      requests.push({ topic: tp.topic, partition: tp.partition, offset, maxBytes: this.options.maxPartitionFetchBytes })
+    }
+    if (requests.length === 0) {
+      if (waitMs > 0) await sleep(Math.min(waitMs, 50), this.wakeup.signal)
+      return
+    }
+    const responses = await this.broker.fetch(requests, {
+      maxWaitMs: Math.min(waitMs, this.options.fetchMaxWaitMs),
+      maxBytes: this.options.fetchMaxBytes,
+      signal: this.wakeup.signal,
+    })
+    for (const response of responses) {
+      const key = tpKey(response)
+      if (!this.assigned.some((tp) => tpKey(tp) === key) || this.paused.has(key)) continue
+      if (response.errorCode === KafkaErrors.OFFSET_OUT_OF_RANGE.code) {
+        this.positions.delete(key)
+        await this.positionOf(response, true)
+        continue
+      }
+      if (response.errorCode !== 0) throw KafkaError.fromCode(response.errorCode, `fetch ${response.topic}-${response.partition}`)
+      this.decodeInto(response.topic, response.partition, response.records, this.positions.get(key)!)
+    }
+  }
+
+  private decodeInto(topic: string, partition: number, bytes: Uint8Array, fromOffset: number): void {
+    let at = 0
+    while (at < bytes.length) {
+      const size = batchSizeAt(bytes, at)
+      if (size < 0 || at + size > bytes.length) break
+      const batch = decodeRecordBatch(bytes.subarray(at, at + size))
+      at += size
+      if (batch.header.isControl) continue
+      for (const r of batch.toRecords()) {
+        if (r.offset < fromOffset) continue
+        const where = () => `${topic}-${partition}@${r.offset}`
+        const headers: Record<string, Uint8Array | null> = {}
+        for (const h of r.headers) headers[h.key] = h.value
+        this.buffer.push({
+          topic,
+          partition,
+          offset: r.offset,
+          timestamp: r.timestamp,
+          key: deserialize(r.key, this.options.keyDeserializer, where) as K,
+          value: deserialize(r.value, this.options.valueDeserializer, where) as V,
+          headers,
+        })
+      }
+    }
+  }
+
+  /** The next offset to read: the position, else the committed offset, else the reset policy. */
+  private async positionOf(tp: TopicPartition, outOfRange = false): Promise<number> {
+    const key = tpKey(tp)
+    const known = this.positions.get(key)
+    if (known !== undefined) return known
+    const committed = !outOfRange && this.groupId ? this.broker.committedOffset(this.groupId, tp.topic, tp.partition) : undefined
+    let offset: number
+    if (committed) offset = committed.offset
+    else if (this.options.autoOffsetReset === 'none') {
+      throw new NoOffsetForPartitionError(
+        `no ${outOfRange ? 'valid' : 'committed'} offset for ${tp.topic}-${tp.partition}${this.groupId ? ` in group "${this.groupId}"` : ''} and autoOffsetReset is 'none'`,
+      )
+    } else offset = await this.broker.listOffset(tp.topic, tp.partition, this.options.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP)
+    this.positions.set(key, offset)
+    return offset
+  }
+
+  // ------------------------------------------------------------------ positions
+
+  async position(tp: TopicPartition): Promise<number> {
+    this.assertAssigned(tp)
+    return this.positionOf(tp)
+  }
+
+  seek(tp: TopicPartition, offset: number): void {
+    this.assertAssigned(tp)
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`seek offset for ${tp.topic}-${tp.partition} must be a non-negative integer, got ${offset}`)
+    const key = tpKey(tp)
+    this.positions.set(key, offset)
+    this.buffer = this.buffer.filter((r) => tpKey(r) !== key)
+  }
+
+  async seekToBeginning(partitions: readonly TopicPartition[] = this.assigned): Promise<void> {
+    for (const tp of partitions) this.seek(tp, await this.broker.listOffset(tp.topic, tp.partition, EARLIEST_TIMESTAMP))
+  }
+
+  async seekToEnd(partitions: readonly TopicPartition[] = this.assigned): Promise<void> {
+    for (const tp of partitions) this.seek(tp, await this.broker.listOffset(tp.topic, tp.partition, LATEST_TIMESTAMP))
+  }
+
+  /** For each partition, the earliest offset whose timestamp is ≥ the given ms (null if none). */
+  async offsetsForTimes(query: readonly (TopicPartition & { timestamp: number })[]): Promise<(TopicPartition & { offset: number | null })[]> {
+    return Promise.all(
+      query.map(async (q) => {
+        const offset = await this.broker.listOffset(q.topic, q.partition, q.timestamp)
+        return { topic: q.topic, partition: q.partition, offset: offset < 0 ? null : offset }
+      }),
+    )
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.assertAssigned(tp)
+      this.paused.add(tpKey(tp))
+      this.buffer = this.buffer.filter((r) => tpKey(r) !== tpKey(tp))
+    }
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.paused.delete(tpKey(tp))
+  }
+
+  pausedPartitions(): TopicPartition[] {
+    return this.assigned.filter((tp) => this.paused.has(tpKey(tp)))
+  }
+
+  /** Records between the position and the end of each assigned partition. */
+  async lag(): Promise<(TopicPartition & { lag: number })[]> {
+    return Promise.all(
+      this.assigned.map(async (tp) => ({ ...tp, lag: Math.max(0, (await this.broker.listOffset(tp.topic, tp.partition, LATEST_TIMESTAMP)) - (await this.positionOf(tp))) })),
+    )
+  }
+
+  // ------------------------------------------------------------------ commits
+
+  /** Commits the given offsets, or the current positions of all assigned partitions. */
+  async commitSync(offsets?: readonly (TopicPartition & { offset: number; metadata?: string })[]): Promise<void> {
+    if (!this.groupId) throw new RangeError('commit needs a groupId')
+    const commits = offsets ?? this.assigned.filter((tp) => this.positions.has(tpKey(tp))).map((tp) => ({ ...tp, offset: this.positions.get(tpKey(tp))! }))
+    if (commits.length === 0) return
+    const [generation, member] = this.manual ? [-1, ''] : [this.generationId, this.memberId]
+    await this.broker.commitOffsets(this.groupId, generation, member, commits)
+  }
+
+  /** Like commitSync but does not wait; errors go to the callback (or are dropped, as in Kafka). */
+  commitAsync(offsets?: readonly (TopicPartition & { offset: number })[], callback?: (error?: unknown) => void): void {
+    this.commitSync(offsets).then(
+      () => callback?.(),
+      (error) => callback?.(error),
+    )
+  }
+
+  async committed(partitions: readonly TopicPartition[] = this.assigned): Promise<(TopicPartition & { offset: number | null })[]> {
+    if (!this.groupId) throw new RangeError('committed offsets need a groupId')
+    return partitions.map((tp) => ({ ...tp, offset: this.broker.committedOffset(this.groupId!, tp.topic, tp.partition)?.offset ?? null }))
+  }
+
+  // ------------------------------------------------------------------ group membership
+
+  private async ensureGroupMembership(): Promise<void> {
+    const topics = this.subscribedTopics()
+    if (topics.join('\u0000') !== this.joinedTopics.join('\u0000')) this.needsJoin = true
+    for (let attempt = 0; this.needsJoin && !this.closed; attempt++) {
+      if (attempt > 50) throw new Error(`consumer for group "${this.groupId}" could not complete a rebalance after ${attempt} attempts`)
+      await this.joinGroup(topics)
+    }
+  }
+
+  private async joinGroup(topics: string[]): Promise<void> {
+    const protocol = this.protocol ?? this.assignors[0]
+    if (protocol.protocol === 'eager' && this.assigned.length > 0) await this.revoke(this.assigned)
+    if (this.options.enableAutoCommit && protocol.protocol === 'cooperative') await this.commitSync().catch(() => undefined)
+    const metadata = encodeSubscription({ topics, ownedPartitions: this.assigned, generationId: this.generationId }, 2)
+    this.needsJoin = false
+    this.joinedTopics = topics
+    const join = await this.broker.coordinator.join({
+      groupId: this.groupId!,
+      memberId: this.memberId,
+      groupInstanceId: this.groupInstanceId,
+      clientId: this.options.clientId,
+      protocolType: 'consumer',
+      protocols: this.assignors.map((a) => ({ name: a.name, metadata })),
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
+      rebalanceTimeoutMs: this.options.maxPollIntervalMs,
+    })
+    if (join.errorCode !== 0) return this.handleGroupError(join.errorCode, 'join')
+    this.memberId = join.memberId
+    this.generationId = join.generationId
+    this.protocol = this.assignors.find((a) => a.name === join.protocolName) ?? this.assignors[0]
+    const assignments = join.leader === join.memberId ? await this.computeAssignments(join.members) : undefined
+    const sync = await this.broker.coordinator.sync({ groupId: this.groupId!, generationId: join.generationId, memberId: this.memberId, groupInstanceId: this.groupInstanceId, assignments })
+    if (sync.errorCode !== 0) return this.handleGroupError(sync.errorCode, 'sync')
+    await this.applyAssignment(decodeAssignment(sync.assignment).partitions)
+  }
+
+  private async computeAssignments(members: readonly { memberId: string; groupInstanceId: string | null; metadata: Uint8Array }[]) {
+    const subscriptions = members.map((m) => {
+      const sub = decodeSubscription(m.metadata)
+      return { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? undefined, topics: sub.topics, ownedPartitions: sub.ownedPartitions, generation: sub.generationId }
+    })
+    const partitionsPerTopic = new Map<string, number>()
+    for (const s of subscriptions) for (const t of s.topics) {
+      const count = this.broker.partitionCount(t)
+      if (count !== undefined) partitionsPerTopic.set(t, count)
+    }
+    const plan = this.protocol!.assign(subscriptions, partitionsPerTopic)
+    return [...plan].map(([memberId, partitions]) => ({ memberId, assignment: encodeAssignment({ partitions }) }))
+  }
+
+  private async applyAssignment(next: TopicPartition[]): Promise<void> {
+    const protocol = this.protocol!.protocol
+    // Eager members already revoked everything before joining, so they own nothing here.
+    const changes = memberChanges(protocol === 'eager' ? 'cooperative' : protocol, this.assigned, next)
+    if (changes.revoked.length > 0) await this.revoke(changes.revoked)
+    this.assigned = next.map((tp) => ({ ...tp }))
+    if (changes.assigned.length > 0) await this.listener.onPartitionsAssigned?.(changes.assigned)
+    if (changes.rejoin) this.needsJoin = true
+  }
+
+  private async revoke(partitions: readonly TopicPartition[]): Promise<void> {
+    if (this.options.enableAutoCommit) await this.commitSync(partitions.filter((tp) => this.positions.has(tpKey(tp))).map((tp) => ({ ...tp, offset: this.positions.get(tpKey(tp))! }))).catch(() => undefined)
+    await this.listener.onPartitionsRevoked?.([...partitions])
+    this.dropPartitions(partitions)
+  }
+
+  private dropPartitions(partitions: readonly TopicPartition[]): void {
+    const gone = new Set(partitions.map(tpKey))
+    this.assigned = this.assigned.filter((tp) => !gone.has(tpKey(tp)))
+    for (const key of gone) {
+      this.positions.delete(key)
+      this.paused.delete(key)
+    }
+    this.buffer = this.buffer.filter((r) => !gone.has(tpKey(r)))
+  }
+
+  private async handleGroupError(code: number, step: string): Promise<void> {
+    if (code === KafkaErrors.REBALANCE_IN_PROGRESS.code || code === KafkaErrors.ILLEGAL_GENERATION.code) {
+      this.needsJoin = true
+      return
+    }
+    if (code === KafkaErrors.UNKNOWN_MEMBER_ID.code || code === KafkaErrors.FENCED_INSTANCE_ID.code) {
+      await this.losePartitions()
+      if (code === KafkaErrors.FENCED_INSTANCE_ID.code) throw KafkaError.fromCode(code, `${step} for group "${this.groupId}"`)
+      this.needsJoin = true
+      return
+    }
+    throw KafkaError.fromCode(code, `${step} for group "${this.groupId}"`)
+  }
+
+  private async losePartitions(): Promise<void> {
+    const lost = this.assigned
+    this.memberId = ''
+    this.generationId = -1
+    if (lost.length > 0) {
+      await this.listener.onPartitionsLost?.([...lost])
+      this.dropPartitions(lost)
+    }
+  }
+
+  private startTimers(): void {
+    if (this.heartbeatTimer || this.closed) return
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.heartbeatIntervalMs)
+    if (this.options.enableAutoCommit) {
+      this.autoCommitTimer = setInterval(() => {
+        if (!this.needsJoin) this.commitAsync()
+      }, this.options.autoCommitIntervalMs)
+    }
+  }
+
+  private heartbeat(): void {
+    if (!this.subscription || this.memberId === '' || this.needsJoin) return
+    // Like Kafka's heartbeat thread: a member that stops polling leaves, so its partitions move on.
+    if (Date.now() - this.lastPollMs > this.options.maxPollIntervalMs) {
+      this.broker.coordinator.leave(this.groupId!, [{ memberId: this.memberId, groupInstanceId: this.groupInstanceId }])
+      this.memberId = ''
+      this.needsJoin = true
+      return
+    }
+    const code = this.broker.coordinator.heartbeat(this.groupId!, this.generationId, this.memberId, this.groupInstanceId)
+    if (code === 0) return
+    if (code === KafkaErrors.UNKNOWN_MEMBER_ID.code) this.memberId = ''
+    this.needsJoin = true
+    this.interruptPoll()
+  }
+
+  private interruptPoll(): void {
+    this.wakeup.abort()
+    this.wakeup = new AbortController()
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Commits (with auto-commit), leaves the group (static members stay until their session ends) and stops. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    if (this.options.enableAutoCommit && this.assigned.length > 0) await this.commitSync().catch(() => undefined)
+    this.closed = true
+    clearInterval(this.heartbeatTimer)
+    clearInterval(this.autoCommitTimer)
+    this.interruptPoll()
+    if (this.subscription && this.memberId && !this.groupInstanceId) {
+      await this.listener.onPartitionsRevoked?.([...this.assigned])
+      this.broker.coordinator.leave(this.groupId!, [{ memberId: this.memberId }])
+    }
+    this.assigned = []
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('consumer is closed')
+  }
+
+  private assertAssigned(tp: TopicPartition): void {
+    if (!this.assigned.some((a) => a.topic === tp.topic && a.partition === tp.partition)) {
+      throw new RangeError(`${tp.topic}-${tp.partition} is not assigned to this consumer (assigned: ${this.assigned.map((a) => `${a.topic}-${a.partition}`).join(', ') || 'none'})`)
+    }
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`consumer option ${name} must be a positive number, got ${String(value)}`)
+  return value
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    signal.addEventListener('abort', done)
+  })
+}
