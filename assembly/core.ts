@@ -2,3 +2,10 @@
 // Each kernel lives in its own file; this file only re-exports them.
 export * from './memory';
 export * from './hash';
+export * from './sketch/bloom';
+export * from './sketch/hyperloglog';
+export * from './sketch/count-min';
+export * from './sketch/heavy-hitters';
+export * from './sketch/reservoir';
+export * from './sketch/decaying';
+export * from './sketch/kll';

@@ -133,16 +133,33 @@ export function writeKeyBatch(keys: KeyBatch): WasmKeyBatch {
   return { dataPtr, offsetsPtr, count }
 }
 
+/**
+ * Arrays of at least this many strings are first tried as one joined string
+ * with one `encodeInto`: for ASCII keys that is ~3× faster than a per-char loop,
+ * and below it the join costs more than it saves.
+ */
+const JOINED_ENCODE_KEYS_MIN = 8
+
 function writeKeyArray(keys: readonly (string | Uint8Array)[]): WasmKeyBatch {
   const count = keys.length
   let bound = 0
+  let charCount = 0
+  let allStrings = true
   for (let i = 0; i < count; i++) {
     const key = keys[i]
-    bound += typeof key === 'string' ? key.length * 3 : key.length
+    if (typeof key === 'string') charCount += key.length
+    else {
+      allStrings = false
+      bound += key.length
+    }
   }
+  bound += charCount * 3
   const offsetsPtr = batchOffsets.ensure((count + 1) * 4)
   const dataPtr = batchData.ensure(bound)
   const offsets = new Uint32Array(heapU8.buffer, offsetsPtr, count + 1)
+  if (allStrings && count >= JOINED_ENCODE_KEYS_MIN && writeAsciiKeys(keys as readonly string[], charCount, dataPtr, offsets)) {
+    return { dataPtr, offsetsPtr, count }
+  }
   let at = 0
   for (let i = 0; i < count; i++) {
     offsets[i] = at
@@ -155,6 +172,24 @@ function writeKeyArray(keys: readonly (string | Uint8Array)[]): WasmKeyBatch {
   }
   offsets[count] = at
   return { dataPtr, offsetsPtr, count }
+}
+
+/**
+ * Encodes string keys back to back with one `encodeInto`. UTF-8 spends one
+ * byte per UTF-16 unit only on ASCII, so `written === charCount` proves every
+ * key is ASCII and its byte offsets are its char offsets; otherwise returns
+ * false and the caller re-encodes key by key.
+ */
+function writeAsciiKeys(keys: readonly string[], charCount: number, dataPtr: number, offsets: Uint32Array): boolean {
+  const { written } = utf8.encodeInto(keys.join(''), heapU8.subarray(dataPtr, dataPtr + charCount * 3))
+  if (written !== charCount) return false
+  let at = 0
+  for (let i = 0; i < keys.length; i++) {
+    offsets[i] = at
+    at += keys[i].length
+  }
+  offsets[keys.length] = at
+  return true
 }
 
 const batchOut = new ScratchRegion(8 * 1024)

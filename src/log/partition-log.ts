@@ -1,0 +1,681 @@
+// The log of one topic partition: an ordered list of segments, of which the last
+// is active (appended to). It assigns offsets, writes batches, rolls segments,
+// serves reads, applies the flush policy, retention and compaction, and keeps
+// the recovery point and clean-shutdown marker that bound recovery.
+//
+// Definitions:
+// - logStartOffset: base offset of the first segment; older offsets are gone.
+// - logEndOffset (LEO): one past the last offset written to the active segment.
+// - flushedOffset: every offset below it is durable (synced).
+// - highWatermark: what readers may see and what was acknowledged — the flushed
+//   offset under flush policy `always` (acks=all visibility = durable), the LEO
+//   otherwise. On one node there are no followers; the concept is kept so the
+//   broker and Fetch speak Kafka's terms.
+//
+// Appending: `append` validates the batch (size, magic, CRC-32C, counts),
+// rewrites its baseOffset in place (outside the CRC, so no re-encoding) and
+// queues it. One writer drains the queue: everything queued is written with one
+// write call, and under `always` one fsync then acknowledges every append of
+// that round (group commit). No per-record work happens on append.
+//
+// Concurrency: one event loop. Appends are serialised through the single
+// writer; reads run concurrently with it and see only written (and, under
+// `always`, synced) batches. Segment-list changes by retention and by compaction
+// swaps are serialised by a mutex; rolls only add at the end, and a segment
+// leaving the list stays open until its in-flight reads finish.
+import { validateBatch, setBaseOffset, batchSizeAt } from './batch-header.js'
+import { AsyncMutex } from './async-mutex.js'
+import { writeCheckpoint } from './checkpoint-files.js'
+import { InvalidBatchError, LogClosedError, OffsetOutOfRangeError, type CorruptRange } from './errors.js'
+import { CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE, DELETED_SUFFIX } from './file-names.js'
+import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js'
+import { CLEAN_SHUTDOWN_FORMAT, RECOVERY_POINT_FORMAT, loadLog, type RecoveryMode, type RecoveryReport } from './recovery.js'
+import { selectSegmentsForRetention } from './retention.js'
+import { LogSegment, RELATIVE_OFFSET_MAX } from './segment.js'
+import { joinPath, type Storage } from './storage/storage.js'
+import { decodeRecordBatch } from './record-batch.js'
+
+/** Most bytes one writer round writes with one call; later appends wait for the next round. */
+export const WRITE_ROUND_BYTES_MAX = 8 * 1024 * 1024
+/** How often background maintenance (retention, compaction) runs, as Kafka's log.retention.check.interval.ms. */
+export const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000
+/** Backoff between cleaner checks when compaction is enabled, as Kafka's log.cleaner.backoff.ms. */
+export const CLEANER_BACKOFF_MS = 15_000
+
+export interface PartitionLogOptions {
+  storage: Storage
+  /** This partition's directory, e.g. `<root>/<topic>-<partition>`. */
+  dir: string
+  topic: string
+  partition: number
+  config?: LogConfig
+  /** Wall clock in ms (injectable for tests). */
+  clock?: () => number
+  /** 'full' checks every batch of every segment on open, whatever the checkpoints say. */
+  recovery?: RecoveryMode
+  /** Run timers for interval flushes, retention and compaction (default true). Tests drive them by hand. */
+  background?: boolean
+  /** Hears of damage found after open (reads find it; recovery damage is in the RecoveryReport). */
+  onCorruption?: (range: CorruptRange) => void
+}
+
+export interface AppendResult {
+  baseOffset: number
+  lastOffset: number
+}
+
+export interface ReadOptions {
+  /** Verify each batch's CRC-32C before serving it (default true). */
+  verifyCrc?: boolean
+}
+
+export interface ReadResult {
+  /** Whole stored batches, the one holding the requested offset first; empty at the high watermark. */
+  batches: Uint8Array
+  /** baseOffset of the first batch (may be below the requested offset). */
+  offsetFirst: number
+  /** Where the next read should start. */
+  nextOffset: number
+  highWatermark: number
+  logStartOffset: number
+  logEndOffset: number
+}
+
+export interface RetentionResult {
+  segmentsDeleted: number
+  bytesDeleted: number
+  logStartOffset: number
+}
+
+export interface SegmentInfo {
+  baseOffset: number
+  nextOffset: number
+  sizeBytes: number
+  maxTimestampMs: number
+}
+
+interface QueuedBatch {
+  bytes: Uint8Array
+  baseOffset: number
+  lastOffset: number
+  maxTimestampMs: number
+}
+
+interface AppendRequest {
+  /** A roll request (from roll()) carries no batches and rolls between writes. */
+  roll?: boolean
+  batches: QueuedBatch[]
+  sizeBytes: number
+  result: AppendResult
+  resolve(result: AppendResult): void
+  reject(error: unknown): void
+}
+
+type State = 'open' | 'failed' | 'closing' | 'closed'
+
+export class PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  readonly topicPartition: string
+  readonly dir: string
+  readonly storage: Storage
+  readonly recoveryReport: RecoveryReport
+  config: LogConfig
+  /** @internal Segments in offset order; the last is active. */
+  segments: LogSegment[]
+  /** @internal The cleaner's first dirty offset (undefined: the whole log is dirty). */
+  firstDirtyOffset: number | undefined
+  private nextOffsetToAssign: number
+  private flushed: number
+  private recoveryPoint: number
+  private readonly queue: AppendRequest[] = []
+  private writing: Promise<void> | undefined
+  private state: State = 'open'
+  private failure: unknown
+  private readonly clock: () => number
+  private readonly onCorruption: (range: CorruptRange) => void
+  /** @internal Serialises segment-list changes by retention and compaction. */
+  readonly maintenance = new AsyncMutex()
+  private readonly timers: ReturnType<typeof setTimeout>[] = []
+  private readonly pendingDeletes = new Set<Promise<void>>()
+  private readonly delayWaiters = new Set<() => void>()
+  /** @internal Set while compaction runs; close() waits for it. */
+  cleaning: Promise<unknown> | undefined
+  /** @internal Tells a running compaction to stop early. */
+  abortCleaning = false
+  private readonly reportFence = (range: CorruptRange) => this.onCorruption(range)
+
+  private constructor(options: PartitionLogOptions, config: LogConfig, loaded: Awaited<ReturnType<typeof loadLog>>) {
+    this.topic = options.topic
+    this.partition = options.partition
+    this.topicPartition = `${options.topic}-${options.partition}`
+    this.dir = options.dir
+    this.storage = options.storage
+    this.config = config
+    this.clock = options.clock ?? Date.now
+    this.onCorruption = options.onCorruption ?? (() => {})
+    this.segments = loaded.segments
+    this.recoveryReport = loaded.report
+    this.firstDirtyOffset = loaded.firstDirtyOffset
+    this.nextOffsetToAssign = this.logEndOffset
+    this.flushed = this.logEndOffset
+    this.recoveryPoint = this.logEndOffset
+  }
+
+  /** Opens (creating if needed) and recovers the partition directory. */
+  static async open(options: PartitionLogOptions): Promise<PartitionLog> {
+    const config = options.config ?? { ...DEFAULT_LOG_CONFIG }
+    const clock = options.clock ?? Date.now
+    const loaded = await loadLog({
+      storage: options.storage,
+      dir: options.dir,
+      topicPartition: `${options.topic}-${options.partition}`,
+      indexIntervalBytes: config.indexIntervalBytes,
+      mode: options.recovery ?? 'auto',
+      nowMs: clock,
+    })
+    const log = new PartitionLog(options, config, loaded)
+    if (options.background ?? true) log.startTimers()
+    return log
+  }
+
+  // ------------------------------------------------------------ offsets
+
+  get logStartOffset(): number {
+    return this.segments[0].baseOffset
+  }
+
+  get logEndOffset(): number {
+    return this.active.nextOffset
+  }
+
+  get flushedOffset(): number {
+    return this.flushed
+  }
+
+  get highWatermark(): number {
+    return this.config.flushPolicy === 'always' ? Math.min(this.flushed, this.logEndOffset) : this.logEndOffset
+  }
+
+  /** @internal */
+  get active(): LogSegment {
+    return this.segments[this.segments.length - 1]
+  }
+
+  get sizeBytes(): number {
+    let total = 0
+    for (const segment of this.segments) total += segment.sizeBytes
+    return total
+  }
+
+  segmentInfos(): SegmentInfo[] {
+    return this.segments.map((s) => ({ baseOffset: s.baseOffset, nextOffset: s.nextOffset, sizeBytes: s.sizeBytes, maxTimestampMs: s.maxTimestampMs }))
+  }
+
+  /** Damaged ranges known so far (from recovery and from reads). */
+  corruptRanges(): CorruptRange[] {
+    return this.segments.flatMap((s) => s.fences)
+  }
+
+  // ------------------------------------------------------------ append
+
+  /**
+   * Appends one RecordBatch v2. The log takes ownership of `batch`: its
+   * baseOffset field is rewritten in place, so do not reuse the buffer until the
+   * promise settles. Resolves once the flush policy is satisfied.
+   */
+  append(batch: Uint8Array): Promise<AppendResult> {
+    return this.appendMany([batch])
+  }
+
+  /**
+   * Appends several batches with one write: an array of batches, or one buffer
+   * holding batches back to back (as a Produce request carries them). All are
+   * validated before any is queued; one bad batch rejects the whole call.
+   */
+  appendMany(batches: readonly Uint8Array[] | Uint8Array): Promise<AppendResult> {
+    try {
+      return this.enqueue(this.prepare(batches instanceof Uint8Array ? splitBatches(batches, this.topicPartition) : batches))
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  private prepare(batches: readonly Uint8Array[]): QueuedBatch[] {
+    this.checkWritable()
+    if (!Array.isArray(batches) || batches.length === 0) throw new InvalidBatchError(`${this.topicPartition}: append needs at least one batch`)
+    const queued: QueuedBatch[] = new Array(batches.length)
+    let sizeBytes = 0
+    for (let i = 0; i < batches.length; i++) {
+      const bytes = batches[i]
+      if (!(bytes instanceof Uint8Array)) throw new TypeError(`${this.topicPartition}: batch ${i} is ${typeof bytes}, expected a Uint8Array`)
+      sizeBytes += bytes.length
+      if (bytes.length > this.config.maxMessageBytes) {
+        throw new InvalidBatchError(`${this.topicPartition}: batch of ${bytes.length} bytes exceeds max.message.bytes (${this.config.maxMessageBytes})`)
+      }
+      const header = validateBatch(bytes)
+      if (header.recordCount === 0) throw new InvalidBatchError(`${this.topicPartition}: batch ${i} holds no records`)
+      if (header.lastOffsetDelta !== header.recordCount - 1) {
+        throw new InvalidBatchError(`${this.topicPartition}: batch ${i} has ${header.recordCount} records but lastOffsetDelta ${header.lastOffsetDelta}; a producer batch must number its records 0..n-1`)
+      }
+      queued[i] = { bytes, baseOffset: 0, lastOffset: header.lastOffsetDelta, maxTimestampMs: header.maxTimestamp }
+    }
+    if (sizeBytes > this.config.segmentBytes && batches.length > 1) {
+      throw new InvalidBatchError(`${this.topicPartition}: ${sizeBytes} bytes in one append exceed segment.bytes (${this.config.segmentBytes})`)
+    }
+    // Offsets are assigned only once every batch passed, so a bad batch consumes none.
+    for (const batch of queued) {
+      const lastOffsetDelta = batch.lastOffset
+      batch.baseOffset = this.nextOffsetToAssign
+      batch.lastOffset = batch.baseOffset + lastOffsetDelta
+      this.nextOffsetToAssign = batch.lastOffset + 1
+      setBaseOffset(batch.bytes, batch.baseOffset)
+    }
+    return queued
+  }
+
+  private enqueue(batches: QueuedBatch[]): Promise<AppendResult> {
+    let sizeBytes = 0
+    for (const batch of batches) sizeBytes += batch.bytes.length
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({
+        batches,
+        sizeBytes,
+        result: { baseOffset: batches[0].baseOffset, lastOffset: batches[batches.length - 1].lastOffset },
+        resolve,
+        reject,
+      })
+      if (this.writing === undefined) this.writing = this.drain()
+    })
+  }
+
+  /** The single writer: one write (and under `always` one fsync) per round. */
+  private async drain(): Promise<void> {
+    let round: AppendRequest[] = []
+    try {
+      while (this.queue.length > 0 && this.state !== 'failed') {
+        round = this.takeRound()
+        await this.writeRound(round)
+        if (this.config.flushPolicy === 'always') await this.flushActive()
+        for (const request of round) request.resolve(request.result)
+        round = []
+      }
+    } catch (error) {
+      this.fail(error)
+      for (const request of round) request.reject(this.closedError())
+    } finally {
+      this.writing = undefined
+    }
+  }
+
+  private takeRound(): AppendRequest[] {
+    let bytes = 0
+    let count = 0
+    while (count < this.queue.length && (count === 0 || bytes + this.queue[count].sizeBytes <= WRITE_ROUND_BYTES_MAX)) {
+      bytes += this.queue[count].sizeBytes
+      count++
+    }
+    return this.queue.splice(0, count)
+  }
+
+  private async writeRound(round: AppendRequest[]): Promise<void> {
+    let segment = this.active
+    let chunks: Uint8Array[] = []
+    let pending: QueuedBatch[] = []
+    let pendingBytes = 0
+    for (const request of round) {
+      if (request.roll) {
+        if (chunks.length > 0) await this.writeToSegment(segment, chunks, pending)
+        chunks = []
+        pending = []
+        pendingBytes = 0
+        if (!segment.isEmpty) segment = await this.rollTo(segment.nextOffset)
+        continue
+      }
+      for (const batch of request.batches) {
+        if (this.shouldRoll(segment, pending, pendingBytes, batch)) {
+          if (chunks.length > 0) await this.writeToSegment(segment, chunks, pending)
+          chunks = []
+          pending = []
+          pendingBytes = 0
+          segment = await this.rollTo(batch.baseOffset)
+        }
+        chunks.push(batch.bytes)
+        pending.push(batch)
+        pendingBytes += batch.bytes.length
+      }
+    }
+    if (chunks.length > 0) await this.writeToSegment(segment, chunks, pending)
+  }
+
+  private async writeToSegment(segment: LogSegment, chunks: Uint8Array[], batches: QueuedBatch[]): Promise<void> {
+    let position = segment.sizeBytes
+    await segment.write(chunks)
+    const interval = this.config.indexIntervalBytes
+    for (const batch of batches) {
+      segment.indexBatch(batch.baseOffset, batch.lastOffset, batch.maxTimestampMs, position, batch.bytes.length, interval)
+      position += batch.bytes.length
+    }
+  }
+
+  /** Kafka's roll conditions: size, age (segment.ms) and 32-bit relative offsets. */
+  private shouldRoll(segment: LogSegment, pending: QueuedBatch[], pendingBytes: number, batch: QueuedBatch): boolean {
+    if (segment.isEmpty && pending.length === 0) return false
+    if (segment.sizeBytes + pendingBytes + batch.bytes.length > this.config.segmentBytes) return true
+    if (batch.lastOffset - segment.baseOffset > RELATIVE_OFFSET_MAX) return true
+    const firstTimestampMs = segment.isEmpty ? pending[0].maxTimestampMs : segment.firstBatchTimestampMs
+    // As Kafka: age counts in record time from the first batch when it has a timestamp, else in wall time.
+    if (firstTimestampMs >= 0) return batch.maxTimestampMs - firstTimestampMs > this.config.segmentMs
+    return this.clock() - segment.createdAtMs > this.config.segmentMs
+  }
+
+  /**
+   * Seals the active segment (final time-index entry, data and indexes synced),
+   * then creates the next one and moves the recovery point to it. After this the
+   * sealed segment never needs recovery.
+   */
+  private async rollTo(baseOffset: number): Promise<LogSegment> {
+    const old = this.active
+    old.seal()
+    await old.sync()
+    await old.persistIndexes(this.storage)
+    this.flushed = Math.max(this.flushed, old.nextOffset)
+    const segment = await LogSegment.create(this.storage, this.dir, this.topicPartition, baseOffset, this.clock())
+    await this.storage.syncDir(this.dir)
+    this.segments.push(segment)
+    await this.checkpointRecoveryPoint(baseOffset)
+    return segment
+  }
+
+  /** Rolls now if the active segment holds data; queued behind earlier appends. */
+  async roll(): Promise<void> {
+    this.checkWritable()
+    await new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ roll: true, batches: [], sizeBytes: 0, result: { baseOffset: -1, lastOffset: -1 }, resolve, reject })
+      if (this.writing === undefined) this.writing = this.drain()
+    })
+  }
+
+  private async waitForWriter(): Promise<void> {
+    while (this.writing !== undefined) await this.writing
+  }
+
+  private async flushActive(): Promise<void> {
+    const segment = this.active
+    const end = segment.nextOffset
+    await segment.sync()
+    if (end > this.flushed) this.flushed = end
+  }
+
+  /** Makes everything written so far durable. */
+  async flush(): Promise<void> {
+    this.checkReadable()
+    if (this.flushed >= this.logEndOffset) return
+    try {
+      await this.flushActive()
+    } catch (error) {
+      this.fail(error)
+      throw this.closedError()
+    }
+  }
+
+  private async checkpointRecoveryPoint(offset: number): Promise<void> {
+    if (offset === this.recoveryPoint) return
+    await writeCheckpoint(this.storage, joinPath(this.dir, RECOVERY_POINT_FILE), RECOVERY_POINT_FORMAT, { recoveryPointOffset: offset })
+    this.recoveryPoint = offset
+  }
+
+  // ------------------------------------------------------------ read
+
+  /**
+   * Whole batches from the one holding `offset`, up to `maxBytes` (at least one
+   * batch). Throws OffsetOutOfRangeError outside [logStartOffset, highWatermark]
+   * and CorruptRangeError for offsets inside damaged data.
+   */
+  async read(offset: number, maxBytes: number, options: ReadOptions = {}): Promise<ReadResult> {
+    this.checkReadable()
+    if (!Number.isSafeInteger(offset)) throw new TypeError(`${this.topicPartition}: offset must be an integer, got ${offset}`)
+    if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) throw new RangeError(`${this.topicPartition}: maxBytes must be a positive integer, got ${maxBytes}`)
+    const highWatermark = this.highWatermark
+    if (offset < this.logStartOffset || offset > highWatermark) {
+      throw new OffsetOutOfRangeError(this.topicPartition, offset, this.logStartOffset, highWatermark)
+    }
+    const verifyCrc = options.verifyCrc ?? true
+    // A snapshot: retention and compaction replace the array, never edit it in place.
+    const segments = this.segments
+    for (let i = segmentIndexFor(segments, offset); i < segments.length && segments[i].baseOffset < highWatermark; i++) {
+      const segment = segments[i]
+      segment.acquire()
+      try {
+        const found = await segment.read(offset, maxBytes, highWatermark, verifyCrc, this.config.indexIntervalBytes, this.reportFence)
+        if (found !== undefined) return { ...found, highWatermark, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset }
+      } finally {
+        await segment.release()
+      }
+    }
+    return { batches: new Uint8Array(0), offsetFirst: offset, nextOffset: offset, highWatermark, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset }
+  }
+
+  /**
+   * The earliest offset whose record timestamp is >= timestampMs (Kafka's
+   * ListOffsets by time), or undefined when no record is that recent.
+   */
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestampMs: number } | undefined> {
+    this.checkReadable()
+    const highWatermark = this.highWatermark
+    for (const segment of [...this.segments]) {
+      if (segment.baseOffset >= highWatermark) break
+      if (segment.maxTimestampMs < timestampMs) continue
+      segment.acquire()
+      try {
+        const found = await segment.findBatchByTimestamp(timestampMs, this.logStartOffset, highWatermark, this.reportFence)
+        if (found === undefined) continue
+        // The batch header says some record reaches the time; the records say which.
+        const decoded = decodeRecordBatch(found.batch, { verifyCrc: false })
+        for (let i = 0; i < decoded.count; i++) {
+          if (decoded.timestamps[i] >= timestampMs && decoded.offsets[i] >= this.logStartOffset) return { offset: decoded.offsets[i], timestampMs: decoded.timestamps[i] }
+        }
+        return { offset: Math.max(found.header.baseOffset, this.logStartOffset), timestampMs: found.header.maxTimestamp }
+      } finally {
+        await segment.release()
+      }
+    }
+    return undefined
+  }
+
+  // ------------------------------------------------------------ retention
+
+  /**
+   * Deletes whole segments older than retention.ms or beyond retention.bytes
+   * (never the active one) when cleanup.policy includes delete.
+   */
+  enforceRetention(): Promise<RetentionResult> {
+    this.checkReadable()
+    return this.maintenance.run(async () => {
+      const doomed = this.config.cleanupDelete ? selectSegmentsForRetention(this.segments, this.config, this.clock()) : []
+      let bytesDeleted = 0
+      for (const segment of doomed) {
+        bytesDeleted += segment.sizeBytes
+        await this.deleteSegment(segment)
+      }
+      return { segmentsDeleted: doomed.length, bytesDeleted, logStartOffset: this.logStartOffset }
+    })
+  }
+
+  /**
+   * Removes a segment from the log: it leaves the list at once (so the log start
+   * moves), its files are renamed `.deleted` (data file first: that rename is the
+   * commit point, and a crash afterwards finishes the deletion on open), and
+   * they are removed after file.delete.delay.ms, once in-flight reads are done.
+   * @internal
+   */
+  async deleteSegment(segment: LogSegment): Promise<void> {
+    this.segments = this.segments.filter((s) => s !== segment)
+    if (this.firstDirtyOffset !== undefined && this.firstDirtyOffset < this.logStartOffset) this.firstDirtyOffset = this.logStartOffset
+    const renamed = await this.renameToDeleted([segment.logPath, segment.indexPath, segment.timeIndexPath])
+    this.scheduleRemoval(segment, renamed)
+  }
+
+  /** @internal Renames files to `<name>.deleted` (those that exist) and syncs the directory. */
+  async renameToDeleted(paths: readonly string[]): Promise<string[]> {
+    const renamed: string[] = []
+    for (const path of paths) {
+      if (!(await this.storage.exists(path))) continue
+      await this.storage.rename(path, path + DELETED_SUFFIX)
+      renamed.push(path + DELETED_SUFFIX)
+    }
+    await this.storage.syncDir(this.dir)
+    return renamed
+  }
+
+  /** @internal Closes a segment that left the list and removes its `.deleted` files after file.delete.delay.ms. */
+  scheduleRemoval(segment: LogSegment, renamed: readonly string[]): void {
+    const removal = this.delay(this.config.fileDeleteDelayMs).then(async () => {
+      await segment.retire()
+      for (const path of renamed) await this.storage.remove(path)
+    })
+    const tracked: Promise<void> = removal.catch(() => undefined).finally(() => this.pendingDeletes.delete(tracked))
+    this.pendingDeletes.add(tracked)
+  }
+
+  /** Waits `ms`, or less if the log closes first (close finishes pending removals at once). */
+  private delay(ms: number): Promise<void> {
+    if (ms <= 0 || this.state === 'closing' || this.state === 'closed') return Promise.resolve()
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.delayWaiters.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      ;(timer as { unref?: () => void }).unref?.()
+      this.delayWaiters.add(wake)
+    })
+  }
+
+  // ------------------------------------------------------------ lifecycle
+
+  private startTimers(): void {
+    const every = (ms: number, task: () => Promise<unknown>) => {
+      const tick = () => {
+        if (this.state !== 'open') return
+        void task()
+          .catch(() => undefined)
+          .finally(() => {
+            if (this.state === 'open') schedule()
+          })
+      }
+      const schedule = () => {
+        const timer = setTimeout(tick, ms)
+        ;(timer as { unref?: () => void }).unref?.()
+        this.timers.push(timer)
+        if (this.timers.length > 8) this.timers.splice(0, this.timers.length - 8)
+      }
+      schedule()
+    }
+    if (this.config.flushPolicy === 'interval') every(this.config.flushIntervalMs, () => this.flush())
+    every(MAINTENANCE_INTERVAL_MS, () => this.enforceRetention())
+    if (this.config.cleanupCompact) every(CLEANER_BACKOFF_MS, () => this.compactIfDirty())
+  }
+
+  /** @internal Hook for compaction, installed by cleaner.ts. */
+  compactIfDirty: () => Promise<unknown> = async () => undefined
+
+  private checkReadable(): void {
+    if (this.state === 'closed' || this.state === 'closing') throw new LogClosedError(`${this.topicPartition}: the log is closed`)
+  }
+
+  private checkWritable(): void {
+    this.checkReadable()
+    if (this.state === 'failed') throw this.closedError()
+  }
+
+  private closedError(): LogClosedError {
+    if (this.state === 'failed') {
+      const cause = this.failure instanceof Error ? this.failure.message : String(this.failure)
+      return new LogClosedError(`${this.topicPartition}: the log stopped accepting writes after an I/O error (${cause}); reopen it to recover`, { cause: this.failure })
+    }
+    return new LogClosedError(`${this.topicPartition}: the log is closed`)
+  }
+
+  /** After an I/O error the log stops writing: what was written may be torn, and reopening recovers it. */
+  private fail(error: unknown): void {
+    if (this.state === 'open') {
+      this.state = 'failed'
+      this.failure = error
+    }
+    const waiting = this.queue.splice(0)
+    for (const request of waiting) request.reject(this.closedError())
+  }
+
+  get isFailed(): boolean {
+    return this.state === 'failed'
+  }
+
+  /**
+   * Writes everything queued, syncs, checkpoints the recovery point and leaves
+   * a clean-shutdown marker so the next open skips recovery. A failed log closes
+   * without the marker, so the next open recovers it.
+   */
+  async close(): Promise<void> {
+    if (this.state === 'closed' || this.state === 'closing') return
+    const failed = this.state === 'failed'
+    this.abortCleaning = true
+    await this.waitForWriter()
+    this.state = 'closing'
+    for (const timer of this.timers) clearTimeout(timer)
+    await this.cleaning?.catch(() => undefined)
+    for (const wake of [...this.delayWaiters]) wake()
+    await Promise.all([...this.pendingDeletes])
+    try {
+      if (!failed) {
+        const active = this.active
+        active.seal()
+        await active.sync()
+        await active.persistIndexes(this.storage)
+        await this.checkpointRecoveryPoint(this.logEndOffset)
+        await writeCheckpoint(this.storage, joinPath(this.dir, CLEAN_SHUTDOWN_FILE), CLEAN_SHUTDOWN_FORMAT, {
+          logEndOffset: this.logEndOffset,
+          activeSegmentBaseOffset: active.baseOffset,
+          activeSegmentBytes: active.sizeBytes,
+        })
+      }
+    } finally {
+      this.state = 'closed'
+      for (const segment of this.segments) await segment.closeFile().catch(() => undefined)
+    }
+  }
+
+  /** Closes the log and removes its directory. */
+  async deleteAll(): Promise<void> {
+    await this.close()
+    await this.storage.removeDir(this.dir)
+  }
+}
+
+/** Index of the last segment whose base offset is <= offset (0 if none). */
+function segmentIndexFor(segments: readonly LogSegment[], offset: number): number {
+  let lo = 0
+  let hi = segments.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1
+    if (segments[mid].baseOffset <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return lo
+}
+
+/** Splits back-to-back batches (a Produce request's records field) into one view per batch. */
+export function splitBatches(bytes: Uint8Array, topicPartition: string): Uint8Array[] {
+  const batches: Uint8Array[] = []
+  let at = 0
+  while (at < bytes.length) {
+    const size = batchSizeAt(bytes, at)
+    if (size < 0 || at + size > bytes.length || size <= 12) {
+      throw new InvalidBatchError(`${topicPartition}: batch at byte ${at} of the append is cut short or has a bad length (${size})`)
+    }
+    batches.push(bytes.subarray(at, at + size))
+    at += size
+  }
+  return batches
+}
