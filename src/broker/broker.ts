@@ -18,8 +18,6 @@ export interface BrokerOptions {
   /** Create a topic on first produce or metadata request (Kafka's auto.create.topics.enable). */
   autoCreateTopics?: boolean
   defaultPartitions?: number
-  /** Largest batch accepted by produce when the topic sets no max.message.bytes (Kafka's default). */
-  messageBytesMax?: number
 }
 
 export interface ProduceResult extends AppendResult {
@@ -119,8 +117,8 @@ export class Broker {
 
   /** The partition count, creating the topic first when auto-creation is on. */
   async ensureTopic(name: string): Promise<number> {
-    const existing = this.topics.describe(name)
-    if (existing) return existing.partitions
+    const existing = this.topics.partitionCount(name)
+    if (existing !== undefined) return existing
     if (!this.options.autoCreateTopics) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${name}"`)
     const partitions = this.options.defaultPartitions ?? 1
     await this.topics.create(name, partitions)
@@ -128,15 +126,10 @@ export class Broker {
   }
 
   partitionCount(topic: string): number | undefined {
-    return this.topics.describe(topic)?.partitions
+    return this.topics.partitionCount(topic)
   }
 
   private partitionLog(topic: string, partition: number): BrokerPartition {
-    const description = this.topics.describe(topic)
-    if (!description) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${topic}"`)
-    if (!Number.isInteger(partition) || partition < 0 || partition >= description.partitions) {
-      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0..${description.partitions - 1}, not ${partition}`)
-    }
     return this.topics.partition(topic, partition)
   }
 
@@ -149,10 +142,11 @@ export class Broker {
    */
   produce(topic: string, partition: number, batch: Uint8Array): Promise<ProduceResult> {
     this.assertOpen()
-    const log = this.partitionLog(topic, partition)
-    const limit = Number(this.topics.describe(topic)?.config['max.message.bytes'] ?? this.options.messageBytesMax ?? 1_048_588)
-    if (batch.length > limit) {
-      return Promise.reject(new KafkaError('MESSAGE_TOO_LARGE', `a ${batch.length}-byte batch exceeds max.message.bytes ${limit} of topic "${topic}"`))
+    let log: BrokerPartition
+    try {
+      log = this.partitionLog(topic, partition)
+    } catch (error) {
+      return Promise.reject(error)
     }
     let header
     try {

@@ -37,6 +37,9 @@ export interface BrokerTopics {
   addPartitions(name: string, totalPartitions: number): Promise<void>
   list(): string[]
   describe(name: string): TopicDescription | undefined
+  /** Cheap: the partition count, or undefined for an unknown topic. */
+  partitionCount(name: string): number | undefined
+  /** The partition's log; throws KafkaError UNKNOWN_TOPIC_OR_PARTITION when there is none. */
   partition(topic: string, partition: number): BrokerPartition
   close(): Promise<void>
 }
