@@ -92,6 +92,8 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   private wakeup = new AbortController()
   private closed = false
   private joinedTopics: string[] = []
+  private joining: Promise<void> | undefined
+  private groupError: unknown
 
   constructor(
     private readonly broker: Broker,
@@ -180,7 +182,8 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     const deadline = Date.now() + (options.timeoutMs ?? 0)
     this.lastPollMs = Date.now()
     for (;;) {
-      if (this.subscription) await this.ensureGroupMembership()
+      // A rebalance runs in the background: poll never blocks past its timeout waiting for other members.
+      if (this.subscription && !(await this.groupReady(deadline))) break
       if (this.buffer.length === 0) await this.fetchInto(Math.max(0, deadline - Date.now()))
       if (this.buffer.length > 0 || Date.now() >= deadline || this.closed) break
     }
@@ -354,9 +357,41 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
 
   // ------------------------------------------------------------------ group membership
 
-  private async ensureGroupMembership(): Promise<void> {
+  /** Starts a rebalance if one is needed and waits for it until the deadline; true once the member is in a stable group. */
+  private async groupReady(deadline: number): Promise<boolean> {
     const topics = this.subscribedTopics()
     if (topics.join('\u0000') !== this.joinedTopics.join('\u0000')) this.needsJoin = true
+    if (!this.joining && this.needsJoin) {
+      this.joining = this.rebalance(topics)
+        .catch((error: unknown) => {
+          this.groupError = error
+        })
+        .finally(() => {
+          this.joining = undefined
+        })
+    }
+    this.throwGroupError()
+    if (!this.joining) return true
+    const joining = this.joining
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()))
+    })
+    const outcome = await Promise.race([joining.then(() => 'joined' as const), timedOut])
+    clearTimeout(timer)
+    this.throwGroupError()
+    return outcome === 'joined' && !this.needsJoin
+  }
+
+  /** A background rebalance failed (e.g. this static member was fenced): the next poll reports it. */
+  private throwGroupError(): void {
+    const error = this.groupError
+    if (error === undefined) return
+    this.groupError = undefined
+    throw error
+  }
+
+  private async rebalance(topics: string[]): Promise<void> {
     for (let attempt = 0; this.needsJoin && !this.closed; attempt++) {
       if (attempt > 50) throw new Error(`consumer for group "${this.groupId}" could not complete a rebalance after ${attempt} attempts`)
       await this.joinGroup(topics)
