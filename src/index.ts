@@ -24,3 +24,54 @@ export { CountMinSketch, countMinSketchSize, CMS_CELL_COUNT_MAX } from './sketch
 export type { CountMinSketchOptions, CountMinSketchSize } from './sketch/count-min.js'
 export { HeavyHitters, HEAVY_HITTERS_CAPACITY_MAX } from './sketch/heavy-hitters.js'
 export type { HeavyHittersOptions, HeavyHitter } from './sketch/heavy-hitters.js'
+export { ReservoirSampler, RESERVOIR_SIZE_MAX } from './sketch/reservoir.js'
+export type { ReservoirSamplerOptions } from './sketch/reservoir.js'
+export { DecayingAggregate, DecayingAggregateTable, DECAY_TABLE_KEYS_MAX } from './sketch/decaying.js'
+export type { DecayingAggregateOptions, DecayingAggregateTableOptions, DecayKey } from './sketch/decaying.js'
+export { QuantileSketch, QUANTILE_K_MIN, QUANTILE_K_MAX, QUANTILE_K_DEFAULT, QUANTILE_LEVELS_MAX } from './sketch/quantile.js'
+export type { QuantileSketchOptions } from './sketch/quantile.js'
+export { encodeRecordBatch, decodeRecordBatch, DecodedBatch, nextOffsetOf } from './log/record-batch.js'
+export type { RecordInput, EncodeOptions, DecodeOptions, DecodedRecord, RecordHeader } from './log/record-batch.js'
+export { CorruptBatchError } from './log/batch-header.js'
+export type { BatchHeader, CompressionCodec } from './log/batch-header.js'
+export { compress, decompress, CompressionError, DecompressionLimitError } from './log/compression/index.js'
+export { recordsPerBatchMax, batchBytesMax, decompressedBytesMax } from './log/limits.js'
+export { PartitionLog, WRITE_ROUND_BYTES_MAX } from './log/partition-log.js'
+export type { PartitionLogOptions, AppendResult, ReadOptions, ReadResult, RetentionResult, SegmentInfo } from './log/partition-log.js'
+export { TopicStore, PARTITIONS_PER_TOPIC_MAX } from './log/topic-store.js'
+export type { TopicStoreOptions, TopicDescription, PartitionDescription, TopicStoreOpenReport } from './log/topic-store.js'
+export type { RecoveryReport, RecoveryMode, Truncation } from './log/recovery.js'
+export type { CleanerStats } from './log/cleaner.js'
+export { DEFAULT_LOG_CONFIG, TOPIC_CONFIG_KEYS, logConfigFrom, validateTopicConfig, describeLogConfig } from './log/log-config.js'
+export type { LogConfig, FlushPolicy, TopicConfigInput } from './log/log-config.js'
+export { validateTopicName, TOPIC_NAME_LENGTH_MAX } from './log/topic-name.js'
+export {
+  LogError,
+  OffsetOutOfRangeError,
+  InvalidBatchError,
+  InvalidConfigError,
+  InvalidTopicError,
+  TopicExistsError,
+  UnknownTopicError,
+  LogClosedError,
+  LogFormatError,
+  CorruptRangeError,
+} from './log/errors.js'
+export type { CorruptRange } from './log/errors.js'
+export { MemoryStorage } from './log/storage/memory.js'
+export type { CrashOptions, FaultHook } from './log/storage/memory.js'
+export { StorageError } from './log/storage/storage.js'
+export type { Storage, StorageFile, OpenOptions } from './log/storage/storage.js'
+export { Eddy } from './eddy.js'
+export type { EddyOptions } from './eddy.js'
+export { Producer } from './client/producer.js'
+export type { ProducerOptions, ProducerRecord, RecordMetadata, Acks } from './client/producer.js'
+export { Consumer, NoOffsetForPartitionError } from './client/consumer.js'
+export type { ConsumerOptions, ConsumerRecord, PollOptions, RebalanceListener } from './client/consumer.js'
+export { Admin } from './client/admin.js'
+export type { TopicInfo, GroupInfo, OffsetSpec, ResetSpec } from './client/admin.js'
+export type { Serializer, Deserializer } from './client/serde.js'
+export type { PartitionerFunction, PartitionerName } from './client/partitioners.js'
+export { KafkaError, KafkaErrors } from './broker/errors.js'
+export { createAssignor, RangeAssignor, RoundRobinAssignor, StickyAssignor, CooperativeStickyAssignor } from './broker/assignors/index.js'
+export type { TopicPartition, AssignorName, PartitionAssignor } from './broker/assignors/index.js'
