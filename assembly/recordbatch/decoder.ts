@@ -59,6 +59,7 @@ export function decodeBatch(
   logAppendTime: f64,
 ): i32 {
   if (size > batchBytesMax) return fail(ERROR_BATCH_TOO_LARGE, -1, -1, size);
+  if (size < BATCH_HEADER_BYTES) return fail(ERROR_RECORD_PAST_END, -1, 0, size);
   if (verifyCrc) {
     const crc = verifyBatchCrc(batch, size);
     if (crc < 0) return crc;

@@ -37,6 +37,7 @@
 //   HEADER_BYTES (296)       f64 items[bufferItems]
 
 import { nextBit, seedRandom } from './splitmix64';
+import { mergeIntoTail, sortF64 } from './sorted-runs';
 
 const K: usize = 0;
 const LEVEL_COUNT: usize = 4;
@@ -241,7 +242,7 @@ function compactLevel(s: usize, h: u32): void {
   // Merge forward into [end − half, endAbove): the output starts right after the kept half and the
   // write position never overtakes the read position in level h + 1.
   const newStartAbove = end - half;
-  mergeForward(
+  mergeIntoTail(
     items + (<usize>halvedStart << 3),
     half,
     items + (<usize>end << 3),
@@ -298,7 +299,7 @@ export function kllMerge(target: usize, source: usize): i32 {
     memory.copy(moved, items + (<usize>start << 3), <usize>size << 3);
     const from = sourceItems + (<usize>sourceStart << 3);
     if (h == 0) memory.copy(items + (<usize>newStart << 3), from, <usize>sourceSize << 3);
-    else mergeForward(from, sourceSize, moved, size, items + (<usize>newStart << 3));
+    else mergeIntoTail(from, sourceSize, moved, size, items + (<usize>newStart << 3));
     setLevelAt(target, h, <u32>newStart);
     sourceAtOrAbove = sourceAbove;
   }
@@ -309,25 +310,6 @@ export function kllMerge(target: usize, source: usize): i32 {
   store<u32>(target, kllCapacityFor(k, levelCount), CAPACITY_ITEMS);
   while (kllRetained(target) > load<u32>(target, CAPACITY_ITEMS)) compressOnce(target);
   return kllNeedsGrowth(target);
-}
-
-/** Merges sorted `a` (separate memory) and sorted `b` into `out`, where b sits at out + countA (the tail of out). */
-function mergeForward(a: usize, countA: i32, b: usize, countB: i32, out: usize): void {
-  let i = 0;
-  let j = 0;
-  let to = 0;
-  // Branch-free: on random data the comparison is a coin flip, and a mispredicted branch per item costs more than the select.
-  while (i < countA && j < countB) {
-    const x = itemAt(a, i);
-    const y = itemAt(b, j);
-    const takeA = x <= y;
-    setItemAt(out, to, select<f64>(x, y, takeA));
-    i += <i32>takeA;
-    j += <i32>!takeA;
-    to++;
-  }
-  while (i < countA) setItemAt(out, to++, itemAt(a, i++));
-  // Whatever is left of b already sits where it belongs.
 }
 
 // ---------------------------------------------------------------- queries
@@ -482,93 +464,4 @@ export function kllLoad(s: usize, k: u32, levelCount: u32, n: f64, min: f64, max
   store<f64>(s, n > 0 ? min : Infinity, MIN);
   store<f64>(s, n > 0 ? max : -Infinity, MAX);
   seedRandom(s + RNG, (<u64>randomHigh << 32) | <u64>randomLow);
-}
-
-// ---------------------------------------------------------------- sorting
-
-/** Introsort of `count` f64 at `base`: quicksort (median of three), heapsort past a depth limit, insertion sort for short runs. */
-function sortF64(base: usize, count: i32): void {
-  if (count < 2) return;
-  introSort(base, 0, count - 1, 2 * (32 - clz(count)));
-}
-
-function introSort(base: usize, lo: i32, hi: i32, depthLeft: i32): void {
-  while (hi - lo > 16) {
-    if (depthLeft == 0) {
-      heapSort(base + (<usize>lo << 3), hi - lo + 1);
-      return;
-    }
-    depthLeft--;
-    const split = partition(base, lo, hi);
-    // Recurse into the smaller side so the stack stays O(log n).
-    if (split - lo < hi - split) {
-      introSort(base, lo, split, depthLeft);
-      lo = split + 1;
-    } else {
-      introSort(base, split + 1, hi, depthLeft);
-      hi = split;
-    }
-  }
-  insertionSort(base, lo, hi);
-}
-
-// @ts-ignore: decorator
-@inline
-function swapItems(base: usize, i: i32, j: i32): void {
-  const t = itemAt(base, i);
-  setItemAt(base, i, itemAt(base, j));
-  setItemAt(base, j, t);
-}
-
-/** Hoare partition around the median of lo, mid, hi; returns j with [lo, j] ≤ pivot ≤ [j + 1, hi], lo ≤ j < hi. */
-function partition(base: usize, lo: i32, hi: i32): i32 {
-  const mid = lo + ((hi - lo) >> 1);
-  if (itemAt(base, mid) < itemAt(base, lo)) swapItems(base, mid, lo);
-  if (itemAt(base, hi) < itemAt(base, lo)) swapItems(base, hi, lo);
-  if (itemAt(base, hi) < itemAt(base, mid)) swapItems(base, hi, mid);
-  const pivot = itemAt(base, mid);
-  let i = lo - 1;
-  let j = hi + 1;
-  while (true) {
-    do {
-      i++;
-    } while (itemAt(base, i) < pivot);
-    do {
-      j--;
-    } while (itemAt(base, j) > pivot);
-    if (i >= j) return j;
-    swapItems(base, i, j);
-  }
-  return j; // unreachable; AssemblyScript wants a return after the loop
-}
-
-function insertionSort(base: usize, lo: i32, hi: i32): void {
-  for (let i = lo + 1; i <= hi; i++) {
-    const x = itemAt(base, i);
-    let j = i - 1;
-    while (j >= lo && itemAt(base, j) > x) {
-      setItemAt(base, j + 1, itemAt(base, j));
-      j--;
-    }
-    setItemAt(base, j + 1, x);
-  }
-}
-
-function heapSort(base: usize, count: i32): void {
-  for (let root = (count >> 1) - 1; root >= 0; root--) siftDown(base, root, count);
-  for (let end = count - 1; end > 0; end--) {
-    swapItems(base, 0, end);
-    siftDown(base, 0, end);
-  }
-}
-
-function siftDown(base: usize, root: i32, count: i32): void {
-  while (true) {
-    let child = 2 * root + 1;
-    if (child >= count) return;
-    if (child + 1 < count && itemAt(base, child) < itemAt(base, child + 1)) child++;
-    if (itemAt(base, root) >= itemAt(base, child)) return;
-    swapItems(base, root, child);
-    root = child;
-  }
 }

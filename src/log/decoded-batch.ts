@@ -18,7 +18,6 @@ export interface DecodedRecord {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: false })
-const NO_HEADERS: RecordHeader[] = []
 /** Header keys at most this long decode through a charCode loop (they are nearly always short ASCII). */
 const ASCII_KEY_BYTES_MAX = 32
 
@@ -81,7 +80,7 @@ export class DecodedBatch {
   /** Headers of record `i`: keys decoded as UTF-8, values as views of `bytes`. */
   headers(i: number): RecordHeader[] {
     const count = this.headerCounts[i]
-    if (count === 0) return NO_HEADERS
+    if (count === 0) return []
     const out: RecordHeader[] = new Array(count)
     const columns = this.headerColumns
     const bytes = this.bytes

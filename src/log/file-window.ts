@@ -16,6 +16,11 @@ export class FileWindow {
     /** Walkers never read at or past this position (the readable end of the file). */
     readonly end: number,
     private readonly chunkBytes: number,
+    /**
+     * A buffer to read into instead of allocating, when a read fits. Views of
+     * `buffer` are then only valid until the next `ensure` that re-reads.
+     */
+    private readonly scratch?: Uint8Array,
   ) {}
 
   /**
@@ -25,8 +30,17 @@ export class FileWindow {
   async ensure(position: number, length: number): Promise<number> {
     const want = Math.max(0, Math.min(length, this.end - position))
     if (position >= this.start && position + want <= this.start + this.buffer.length) return want
-    const readBytes = Math.min(Math.max(want, this.chunkBytes), this.end - position)
-    this.buffer = readBytes > 0 ? await this.file.read(position, readBytes) : EMPTY
+    const scratch = this.scratch
+    if (scratch !== undefined && want <= scratch.length) {
+      const readBytes = Math.min(scratch.length, this.end - position)
+      // Empty first: a failed read must not leave stale bytes looking valid.
+      this.buffer = EMPTY
+      const got = await this.file.readInto(scratch.subarray(0, readBytes), position)
+      this.buffer = scratch.subarray(0, got)
+    } else {
+      const readBytes = Math.min(Math.max(want, this.chunkBytes), this.end - position)
+      this.buffer = readBytes > 0 ? await this.file.read(position, readBytes) : EMPTY
+    }
     this.start = position
     return Math.min(want, this.buffer.length)
   }

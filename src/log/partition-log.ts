@@ -26,12 +26,14 @@
 import { validateBatch, setBaseOffset, batchSizeAt } from './batch-header.js'
 import { AsyncMutex } from './async-mutex.js'
 import { writeCheckpoint } from './checkpoint-files.js'
-import { InvalidBatchError, LogClosedError, OffsetOutOfRangeError, type CorruptRange } from './errors.js'
+import { InvalidBatchError, InvalidConfigError, LogClosedError, OffsetOutOfRangeError, type CorruptRange } from './errors.js'
+import { cleanLog, dirtyRatio, type CleanerStats } from './cleaner.js'
 import { CLEAN_SHUTDOWN_FILE, RECOVERY_POINT_FILE, DELETED_SUFFIX } from './file-names.js'
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js'
 import { CLEAN_SHUTDOWN_FORMAT, RECOVERY_POINT_FORMAT, loadLog, type RecoveryMode, type RecoveryReport } from './recovery.js'
 import { selectSegmentsForRetention } from './retention.js'
 import { LogSegment, RELATIVE_OFFSET_MAX } from './segment.js'
+import { defaultStorage } from './storage/default.js'
 import { joinPath, type Storage } from './storage/storage.js'
 import { decodeRecordBatch } from './record-batch.js'
 
@@ -43,7 +45,8 @@ export const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000
 export const CLEANER_BACKOFF_MS = 15_000
 
 export interface PartitionLogOptions {
-  storage: Storage
+  /** Where files live; Node's file system when omitted (on Node). */
+  storage?: Storage
   /** This partition's directory, e.g. `<root>/<topic>-<partition>`. */
   dir: string
   topic: string
@@ -67,6 +70,12 @@ export interface AppendResult {
 export interface ReadOptions {
   /** Verify each batch's CRC-32C before serving it (default true). */
   verifyCrc?: boolean
+  /**
+   * Read into this buffer when the result fits, instead of a new allocation;
+   * `batches` is then a view of it, valid until the buffer is reused. Size it
+   * at least maxBytes + index.interval.bytes for the common case to fit.
+   */
+  buffer?: Uint8Array
 }
 
 export interface ReadResult {
@@ -137,6 +146,9 @@ export class PartitionLog {
   /** @internal Serialises segment-list changes by retention and compaction. */
   readonly maintenance = new AsyncMutex()
   private readonly timers: ReturnType<typeof setTimeout>[] = []
+  private background = false
+  /** Bumped to stop timer loops started under an older config. */
+  private timerGeneration = 0
   private readonly pendingDeletes = new Set<Promise<void>>()
   private readonly delayWaiters = new Set<() => void>()
   /** @internal Set while compaction runs; close() waits for it. */
@@ -145,12 +157,12 @@ export class PartitionLog {
   abortCleaning = false
   private readonly reportFence = (range: CorruptRange) => this.onCorruption(range)
 
-  private constructor(options: PartitionLogOptions, config: LogConfig, loaded: Awaited<ReturnType<typeof loadLog>>) {
+  private constructor(options: PartitionLogOptions, storage: Storage, config: LogConfig, loaded: Awaited<ReturnType<typeof loadLog>>) {
     this.topic = options.topic
     this.partition = options.partition
     this.topicPartition = `${options.topic}-${options.partition}`
     this.dir = options.dir
-    this.storage = options.storage
+    this.storage = storage
     this.config = config
     this.clock = options.clock ?? Date.now
     this.onCorruption = options.onCorruption ?? (() => {})
@@ -166,16 +178,18 @@ export class PartitionLog {
   static async open(options: PartitionLogOptions): Promise<PartitionLog> {
     const config = options.config ?? { ...DEFAULT_LOG_CONFIG }
     const clock = options.clock ?? Date.now
+    const storage = options.storage ?? (await defaultStorage())
     const loaded = await loadLog({
-      storage: options.storage,
+      storage,
       dir: options.dir,
       topicPartition: `${options.topic}-${options.partition}`,
       indexIntervalBytes: config.indexIntervalBytes,
       mode: options.recovery ?? 'auto',
       nowMs: clock,
     })
-    const log = new PartitionLog(options, config, loaded)
-    if (options.background ?? true) log.startTimers()
+    const log = new PartitionLog(options, storage, config, loaded)
+    log.background = options.background ?? true
+    if (log.background) log.startTimers()
     return log
   }
 
@@ -447,7 +461,7 @@ export class PartitionLog {
       const segment = segments[i]
       segment.acquire()
       try {
-        const found = await segment.read(offset, maxBytes, highWatermark, verifyCrc, this.config.indexIntervalBytes, this.reportFence)
+        const found = await segment.read(offset, maxBytes, highWatermark, verifyCrc, this.config.indexIntervalBytes, this.reportFence, options.buffer)
         if (found !== undefined) return { ...found, highWatermark, logStartOffset: this.logStartOffset, logEndOffset: this.logEndOffset }
       } finally {
         await segment.release()
@@ -513,7 +527,9 @@ export class PartitionLog {
     this.segments = this.segments.filter((s) => s !== segment)
     if (this.firstDirtyOffset !== undefined && this.firstDirtyOffset < this.logStartOffset) this.firstDirtyOffset = this.logStartOffset
     const renamed = await this.renameToDeleted([segment.logPath, segment.indexPath, segment.timeIndexPath])
-    this.scheduleRemoval(segment, renamed)
+    const removed = this.scheduleRemoval(segment, renamed)
+    // Without a delay there is nothing to wait for: finish before returning.
+    if (this.config.fileDeleteDelayMs <= 0) await removed
   }
 
   /** @internal Renames files to `<name>.deleted` (those that exist) and syncs the directory. */
@@ -529,13 +545,14 @@ export class PartitionLog {
   }
 
   /** @internal Closes a segment that left the list and removes its `.deleted` files after file.delete.delay.ms. */
-  scheduleRemoval(segment: LogSegment, renamed: readonly string[]): void {
+  scheduleRemoval(segment: LogSegment, renamed: readonly string[]): Promise<void> {
     const removal = this.delay(this.config.fileDeleteDelayMs).then(async () => {
       await segment.retire()
       for (const path of renamed) await this.storage.remove(path)
     })
     const tracked: Promise<void> = removal.catch(() => undefined).finally(() => this.pendingDeletes.delete(tracked))
     this.pendingDeletes.add(tracked)
+    return tracked
   }
 
   /** Waits `ms`, or less if the log closes first (close finishes pending removals at once). */
@@ -556,20 +573,23 @@ export class PartitionLog {
   // ------------------------------------------------------------ lifecycle
 
   private startTimers(): void {
+    const generation = ++this.timerGeneration
     const every = (ms: number, task: () => Promise<unknown>) => {
+      const live = () => this.state === 'open' && generation === this.timerGeneration
       const tick = () => {
-        if (this.state !== 'open') return
+        if (!live()) return
         void task()
           .catch(() => undefined)
           .finally(() => {
-            if (this.state === 'open') schedule()
+            if (live()) schedule()
           })
       }
       const schedule = () => {
         const timer = setTimeout(tick, ms)
         ;(timer as { unref?: () => void }).unref?.()
         this.timers.push(timer)
-        if (this.timers.length > 8) this.timers.splice(0, this.timers.length - 8)
+        // Fired timers need no clearing; keep the list short.
+        if (this.timers.length > 16) this.timers.splice(0, this.timers.length - 16)
       }
       schedule()
     }
@@ -578,8 +598,42 @@ export class PartitionLog {
     if (this.config.cleanupCompact) every(CLEANER_BACKOFF_MS, () => this.compactIfDirty())
   }
 
-  /** @internal Hook for compaction, installed by cleaner.ts. */
-  compactIfDirty: () => Promise<unknown> = async () => undefined
+  private stopTimers(): void {
+    this.timerGeneration++
+    for (const timer of this.timers.splice(0)) clearTimeout(timer)
+  }
+
+  /** Applies a new config (e.g. after AlterConfigs); background timers restart under it. */
+  updateConfig(config: LogConfig): void {
+    this.checkReadable()
+    this.config = config
+    if (this.background) {
+      this.stopTimers()
+      this.startTimers()
+    }
+  }
+
+  // ------------------------------------------------------------ compaction
+
+  /**
+   * Compacts the log once now (cleanup.policy must include compact). Runs in
+   * the background of the event loop: appends and reads continue meanwhile.
+   */
+  compact(): Promise<CleanerStats> {
+    this.checkWritable()
+    if (!this.config.cleanupCompact) return Promise.reject(new InvalidConfigError('cleanup.policy', `${this.topicPartition}: cleanup.policy is not compact; nothing to compact`))
+    const run = this.maintenance.run(() => cleanLog(this, this.clock()))
+    this.cleaning = run
+    return run.finally(() => {
+      if (this.cleaning === run) this.cleaning = undefined
+    })
+  }
+
+  /** Compacts when the dirty share of the non-active bytes reaches min.cleanable.dirty.ratio. */
+  private async compactIfDirty(): Promise<CleanerStats | undefined> {
+    if (dirtyRatio(this) < this.config.minCleanableDirtyRatio) return undefined
+    return this.compact()
+  }
 
   private checkReadable(): void {
     if (this.state === 'closed' || this.state === 'closing') throw new LogClosedError(`${this.topicPartition}: the log is closed`)
@@ -623,7 +677,7 @@ export class PartitionLog {
     this.abortCleaning = true
     await this.waitForWriter()
     this.state = 'closing'
-    for (const timer of this.timers) clearTimeout(timer)
+    this.stopTimers()
     await this.cleaning?.catch(() => undefined)
     for (const wake of [...this.delayWaiters]) wake()
     await Promise.all([...this.pendingDeletes])

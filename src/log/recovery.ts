@@ -348,6 +348,18 @@ async function firstBatchTimestamp(segment: LogSegment): Promise<number> {
   return check.header?.maxTimestamp ?? -1
 }
 
+const scratches = new WeakMap<LoadOptions, Uint8Array>()
+
+/** One reusable read buffer per load: scans touch no fresh memory per chunk. */
+function scanScratch(options: LoadOptions): Uint8Array {
+  let scratch = scratches.get(options)
+  if (scratch === undefined) {
+    scratch = new Uint8Array(SCAN_CHUNK_BYTES)
+    scratches.set(options, scratch)
+  }
+  return scratch
+}
+
 interface ScanOutcome {
   /** Set when the segment ends in bytes that are not a good batch and no good batch follows in it. */
   badTail?: { position: number; problem: string; expectedOffset: number }
@@ -360,7 +372,7 @@ interface ScanOutcome {
 async function scanSegment(options: LoadOptions, segment: LogSegment, offsetLimit: number, report: RecoveryReport): Promise<ScanOutcome> {
   const fileSize = segment.sizeBytes
   segment.resetIndexes()
-  const window = new FileWindow(segment.file, fileSize, SCAN_CHUNK_BYTES)
+  const window = new FileWindow(segment.file, fileSize, SCAN_CHUNK_BYTES, scanScratch(options))
   let position = 0
   let expected = segment.baseOffset
   report.segmentsScanned++

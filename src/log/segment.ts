@@ -160,10 +160,17 @@ export class LogSegment {
     this.timeIndex.truncateToOffset(nextOffset)
   }
 
-  /** Writes index entries not yet in the index files and syncs them. */
-  async persistIndexes(storage: Storage): Promise<void> {
-    await persistIndex(storage, this.indexPath, this.offsetIndex, OFFSET_INDEX_ENTRY_BYTES)
-    await persistIndex(storage, this.timeIndexPath, this.timeIndex, TIME_INDEX_ENTRY_BYTES)
+  /**
+   * Writes index entries not yet in the index files and syncs them. With a
+   * suffix (the cleaner's `.cleaned`), writes whole new files under that name.
+   */
+  async persistIndexes(storage: Storage, suffix = ''): Promise<void> {
+    if (suffix !== '') {
+      this.offsetIndex.persistedCount = 0
+      this.timeIndex.persistedCount = 0
+    }
+    await persistIndex(storage, this.indexPath + suffix, this.offsetIndex, OFFSET_INDEX_ENTRY_BYTES)
+    await persistIndex(storage, this.timeIndexPath + suffix, this.timeIndex, TIME_INDEX_ENTRY_BYTES)
   }
 
   // ------------------------------------------------------------ reading
@@ -242,13 +249,22 @@ export class LogSegment {
    * Returns undefined when the segment holds no such batch. Every batch served
    * passed its checks (CRC too when `verifyCrc`); reading an offset inside a
    * fence throws CorruptRangeError. `onFence` hears of newly found damage.
+   * With `buffer`, reads go into it when they fit and the result is a view of it.
    */
-  async read(offset: number, maxBytes: number, offsetLimit: number, verifyCrc: boolean, indexIntervalBytes: number, onFence: (fence: CorruptRange) => void): Promise<SegmentRead | undefined> {
+  async read(
+    offset: number,
+    maxBytes: number,
+    offsetLimit: number,
+    verifyCrc: boolean,
+    indexIntervalBytes: number,
+    onFence: (fence: CorruptRange) => void,
+    buffer?: Uint8Array,
+  ): Promise<SegmentRead | undefined> {
     const end = this.sizeBytes
     const start = this.offsetIndex.lookup(offset)
     let position = start.position
     let expected = start.offset
-    const window = new FileWindow(this.file, end, Math.max(READ_BYTES_MIN, maxBytes + indexIntervalBytes + BATCH_HEADER_BYTES))
+    const window = new FileWindow(this.file, end, Math.max(READ_BYTES_MIN, maxBytes + indexIntervalBytes + BATCH_HEADER_BYTES), buffer)
     // Phase 1: find the batch holding `offset`, checking lengths and continuity only.
     let first: BatchHeader | undefined
     let firstSize = 0

@@ -85,7 +85,7 @@ export const BATCH_HEADER_BYTES = 61
 const RECORD_OVERHEAD_BYTES_MAX = 36
 /** Worst-case bytes a header adds besides its data: two length varints. */
 const HEADER_OVERHEAD_BYTES_MAX = 10
-/** Strings at most this long are written by a charCode loop; longer ones by TextEncoder.encodeInto. */
+/** Strings at most this long are written by a charCode loop; longer ones by Buffer#write or TextEncoder.encodeInto. */
 const ASCII_LOOP_CHARS_MAX = 64
 /** Byte arrays at most this long are copied by a loop; longer ones by TypedArray.set. */
 const BYTE_LOOP_MAX = 24
@@ -95,12 +95,20 @@ export let heapI32 = new Int32Array(batchWasm.memory.buffer)
 export let heapF64 = new Float64Array(batchWasm.memory.buffer)
 export let heapView = new DataView(batchWasm.memory.buffer)
 
+/** Node's Buffer, when present: its `write` encodes UTF-8 in place, without the subarray encodeInto needs. */
+interface Utf8Writer extends Uint8Array {
+  write(text: string, offset: number, length: number, encoding: 'utf8'): number
+}
+const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBuffer): Utf8Writer } }).Buffer
+let heapWriter: Utf8Writer | null = NodeBuffer ? NodeBuffer.from(batchWasm.memory.buffer) : null
+
 function refreshViews(): void {
   if (heapU8.buffer === batchWasm.memory.buffer) return
   heapU8 = new Uint8Array(batchWasm.memory.buffer)
   heapI32 = new Int32Array(batchWasm.memory.buffer)
   heapF64 = new Float64Array(batchWasm.memory.buffer)
   heapView = new DataView(batchWasm.memory.buffer)
+  if (NodeBuffer) heapWriter = NodeBuffer.from(batchWasm.memory.buffer)
 }
 
 function wasmAlloc(size: number): number {
@@ -204,17 +212,21 @@ export function packRecords(records: readonly PackableRecord[], defaultTimestamp
     const value = record.value
     const headers = record.headers
 
-    // Worst case for this record's strings and arrays; grow once if needed.
-    let need = at + byteBound(key) + byteBound(value)
+    // A UTF-16 unit takes 1 to 3 UTF-8 bytes: the low bound refuses an oversize
+    // record before any copy, the high bound sizes the one growth it may need.
+    let length = lengthOf(key) + lengthOf(value)
+    let stringUnits = stringUnitsOf(key) + stringUnitsOf(value)
     if (headers !== undefined) {
       if (!Array.isArray(headers)) throw new TypeError(`record ${i} headers must be an array, got ${describe(headers)}`)
       for (let j = 0; j < headers.length; j++) {
         const header = headers[j]
         if (header === null || typeof header !== 'object') throw new TypeError(`record ${i} header ${j} must be an object, got ${describe(header)}`)
-        need += byteBound(header.key) + byteBound(header.value)
+        length += lengthOf(header.key) + lengthOf(header.value)
+        stringUnits += stringUnitsOf(header.key) + stringUnitsOf(header.value)
       }
     }
-    if (need - recordStart > bytesMax * 3) throw oversize(i, need - recordStart, bytesMax)
+    if (length > bytesMax) throw oversize(i, length, bytesMax)
+    const need = at + length + 2 * stringUnits
     if (need > dataCapacity) {
       dataPtr = dataRegion.grow(need, at)
       dataCapacity = dataRegion.capacity
@@ -310,26 +322,39 @@ export function packRecords(records: readonly PackableRecord[], defaultTimestamp
   }
 }
 
-function byteBound(input: unknown): number {
-  if (typeof input === 'string') return input.length * 3
-  if (input instanceof Uint8Array) return input.length
-  return 0
+/** Bytes of a byte array, UTF-16 units of a string (its fewest UTF-8 bytes), else 0. */
+function lengthOf(input: unknown): number {
+  return typeof input === 'string' || input instanceof Uint8Array ? input.length : 0
+}
+
+function stringUnitsOf(input: unknown): number {
+  return typeof input === 'string' ? input.length : 0
 }
 
 function oversize(index: number, bytes: number, bytesMax: number): RangeError {
-  return new RangeError(`record ${index} holds about ${bytes} bytes of key, value and headers, more than the batch limit of ${bytesMax}`)
+  return new RangeError(`record ${index} is too large: its key, value and headers take at least ${bytes} bytes, more than the batch limit of ${bytesMax}`)
 }
 
-/** Writes a string as UTF-8 at `at` (room for 3 bytes per UTF-16 unit is guaranteed); returns the byte length. */
+/**
+ * Writes a string as UTF-8 at `at` (the caller guarantees 3 bytes per UTF-16
+ * unit before `end`, so nothing is ever truncated); returns the byte length.
+ * Short ASCII, the common key, is cheapest as a loop; longer text goes to a
+ * native encoder.
+ */
 function writeString(text: string, u8: Uint8Array, at: number, end: number): number {
   const n = text.length
-  if (n > ASCII_LOOP_CHARS_MAX) return utf8.encodeInto(text, u8.subarray(at, end)).written
+  if (n > ASCII_LOOP_CHARS_MAX) return writeUtf8(text, u8, at, end)
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
-    if (c >= 0x80) return i + utf8.encodeInto(text.slice(i), u8.subarray(at + i, end)).written
+    if (c >= 0x80) return i + writeUtf8(text.slice(i), u8, at + i, end)
     u8[at + i] = c
   }
   return n
+}
+
+function writeUtf8(text: string, u8: Uint8Array, at: number, end: number): number {
+  if (heapWriter !== null && heapWriter.buffer === u8.buffer) return heapWriter.write(text, at, end - at, 'utf8')
+  return utf8.encodeInto(text, u8.subarray(at, end)).written
 }
 
 function writeBytes(bytes: Uint8Array, u8: Uint8Array, at: number): number {

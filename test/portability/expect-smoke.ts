@@ -1,18 +1,13 @@
 // Shared assertions for the portability tests: a smoke report from another
 // platform must carry the published hash vectors, values from independent
 // implementations for a 64 KiB input, sketch answers within their error
-// bounds, and exactly what the same checks produce under Node.
+// bounds, and exactly what the same checks produce under Node (through the
+// package root).
 import { expect } from 'vitest'
 import xxhashWasm from 'xxhash-wasm'
 import { createCRC32 } from 'hash-wasm'
 import * as eddy from '../../src/index.js'
 import { patternBytes, runSmoke, SKETCH_CLASS_NAMES, type SketchClassName, type SmokeReport, type SmokeTarget, type SmokeValue } from './fixtures/smoke.js'
-
-/**
- * Whether every sketch class must be present. False while the sketches are
- * still landing (then each platform must match whatever Node exports).
- */
-const ALL_SKETCHES_REQUIRED = false
 
 /** Published vectors: Kafka's UtilsTest (murmur2), the xxHash and MurmurHash3 references, RFC 3720 (CRC-32C). */
 const PUBLISHED_HASHES: Record<string, SmokeValue> = {
@@ -65,9 +60,9 @@ export async function expectSmokeReport(report: SmokeReport): Promise<void> {
   const reference = nodeSmokeReport()
   expect(report.hashes).toEqual({ ...PUBLISHED_HASHES, ...(await independentBigHashes()) })
 
-  const required: readonly SketchClassName[] = ALL_SKETCHES_REQUIRED ? SKETCH_CLASS_NAMES : reference.sketchesPresent
-  expect(report.sketchesPresent).toEqual(required)
-  for (const name of required) expectSketchWithinBounds(name, report.sketches[name])
+  // All seven sketches have landed, so every one is required everywhere.
+  expect(report.sketchesPresent).toEqual([...SKETCH_CLASS_NAMES])
+  for (const name of SKETCH_CLASS_NAMES) expectSketchWithinBounds(name, report.sketches[name])
 
   // Same inputs, same deterministic kernels: every answer and every serialized byte agrees with Node.
   expect(normalize(report)).toEqual(normalize(reference))

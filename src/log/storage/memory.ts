@@ -316,6 +316,14 @@ class MemoryFile implements StorageFile {
     return end <= position ? new Uint8Array(0) : node.data.slice(position, end)
   }
 
+  async readInto(target: Uint8Array, position: number): Promise<number> {
+    const node = this.live('read')
+    const end = Math.min(node.size, position + target.length)
+    if (end <= position) return 0
+    target.set(node.data.subarray(position, end))
+    return end - position
+  }
+
   async write(position: number, chunks: readonly Uint8Array[]): Promise<void> {
     this.live('write').write(position, chunks)
   }

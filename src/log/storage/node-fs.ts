@@ -121,18 +121,27 @@ class NodeFsFile implements StorageFile {
   }
 
   async read(position: number, length: number): Promise<Uint8Array> {
-    const buffer = new Uint8Array(length)
+    // allocUnsafeSlow: every byte handed out is overwritten by the read or zeroed
+    // below, so zero-filling first would only add a pass over fresh memory.
+    const slab = Buffer.allocUnsafeSlow(length)
+    const buffer = new Uint8Array(slab.buffer, slab.byteOffset, length)
+    const filled = await this.readInto(buffer, position)
+    if (filled < length) buffer.fill(0, filled)
+    return filled === length ? buffer : buffer.subarray(0, filled)
+  }
+
+  async readInto(target: Uint8Array, position: number): Promise<number> {
     let filled = 0
     try {
-      while (filled < length) {
-        const { bytesRead } = await this.handle.read(buffer, filled, length - filled, position + filled)
+      while (filled < target.length) {
+        const { bytesRead } = await this.handle.read(target, filled, target.length - filled, position + filled)
         if (bytesRead === 0) break
         filled += bytesRead
       }
     } catch (error) {
       throw wrap(error, 'read', this.path)
     }
-    return filled === length ? buffer : buffer.subarray(0, filled)
+    return filled
   }
 
   async write(position: number, chunks: readonly Uint8Array[]): Promise<void> {

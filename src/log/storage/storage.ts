@@ -19,6 +19,12 @@ export interface StorageFile {
    * shorter only when the file ends first.
    */
   read(position: number, length: number): Promise<Uint8Array>
+  /**
+   * Reads up to `target.length` bytes at `position` into `target` and returns
+   * how many were read (fewer only at the end of the file). Lets hot paths
+   * reuse one buffer instead of touching fresh memory on every read.
+   */
+  readInto(target: Uint8Array, position: number): Promise<number>
   /** Writes every chunk back to back starting at `position` (one call, as writev does). */
   write(position: number, chunks: readonly Uint8Array[]): Promise<void>
   /** Cuts the file to `sizeBytes` (or extends it with zeros). */
