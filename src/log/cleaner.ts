@@ -83,10 +83,13 @@ class Slicer {
   }
 }
 
+/** Bytes per String.fromCharCode call when turning a key into a string (stays far below argument limits). */
+const KEY_CHUNK_CHARS = 4096
+
 /** Key bytes as a string usable as a Map key (one char per byte, so distinct bytes give distinct strings). */
 function keyString(key: Uint8Array): string {
   let out = ''
-  for (let i = 0; i < key.length; i += 4096) out += String.fromCharCode.apply(null, key.subarray(i, i + 4096) as unknown as number[])
+  for (let i = 0; i < key.length; i += KEY_CHUNK_CHARS) out += String.fromCharCode.apply(null, key.subarray(i, i + KEY_CHUNK_CHARS) as unknown as number[])
   return out
 }
 

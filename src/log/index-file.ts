@@ -12,6 +12,8 @@
 
 export const INDEX_HEADER_BYTES = 16
 export const INDEX_FORMAT_VERSION = 1
+/** Relative offsets and positions are stored in 32 bits and kept non-negative as int32. */
+export const INDEX_FIELD_MAX = 0x7fffffff
 
 /** Thrown by index parsers; the loader catches it and rebuilds the index. */
 export class IndexFormatError extends Error {

@@ -8,7 +8,7 @@
 //
 // Concurrency: owned by one LogSegment; appended to by the log's single writer,
 // read by any number of readers between writes (no awaits inside methods).
-import { INDEX_HEADER_BYTES, IndexFormatError, checkIndexHeader, grow, writeIndexHeader } from './index-file.js'
+import { INDEX_FIELD_MAX, INDEX_HEADER_BYTES, IndexFormatError, checkIndexHeader, grow, writeIndexHeader } from './index-file.js'
 
 export const OFFSET_INDEX_MAGIC = 'EXOI'
 export const OFFSET_INDEX_ENTRY_BYTES = 8
@@ -44,7 +44,7 @@ export class OffsetIndex {
     if (this.entries > 0 && (relative <= this.relativeOffsets[this.entries - 1] || position <= this.positions[this.entries - 1])) {
       throw new Error(`offset index ${this.baseOffset}: entry (${offset}, ${position}) does not follow (${this.entry(this.entries - 1).offset}, ${this.lastPosition})`)
     }
-    if (relative < 0 || relative > 0x7fffffff || position < 0 || position > 0x7fffffff) {
+    if (relative < 0 || relative > INDEX_FIELD_MAX || position < 0 || position > INDEX_FIELD_MAX) {
       throw new Error(`offset index ${this.baseOffset}: entry (${offset}, ${position}) out of the 32-bit range`)
     }
     this.relativeOffsets = grow(this.relativeOffsets, this.entries + 1, (n) => new Int32Array(n))
@@ -108,7 +108,7 @@ export class OffsetIndex {
       if (i > 0 && (relative <= index.relativeOffsets[i - 1] || position <= index.positions[i - 1])) {
         throw new IndexFormatError(`${fileName}: entry ${i} (${relative}, ${position}) does not rise above the one before`)
       }
-      if (relative > 0x7fffffff || position > 0x7fffffff) throw new IndexFormatError(`${fileName}: entry ${i} out of range`)
+      if (relative > INDEX_FIELD_MAX || position > INDEX_FIELD_MAX) throw new IndexFormatError(`${fileName}: entry ${i} out of range`)
       index.append(baseOffset + relative, position)
     }
     index.persistedCount = count

@@ -23,7 +23,7 @@
 // `always`, synced) batches. Segment-list changes by retention and by compaction
 // swaps are serialised by a mutex; rolls only add at the end, and a segment
 // leaving the list stays open until its in-flight reads finish.
-import { validateBatch, setBaseOffset, batchSizeAt } from './batch-header.js'
+import { BATCH_HEADER_BYTES, validateBatch, setBaseOffset, batchSizeAt } from './batch-header.js'
 import { AsyncMutex } from './async-mutex.js'
 import { writeCheckpoint } from './checkpoint-files.js'
 import { InvalidBatchError, InvalidConfigError, LogClosedError, OffsetOutOfRangeError, type CorruptRange } from './errors.js'
@@ -725,7 +725,7 @@ export function splitBatches(bytes: Uint8Array, topicPartition: string): Uint8Ar
   let at = 0
   while (at < bytes.length) {
     const size = batchSizeAt(bytes, at)
-    if (size < 0 || at + size > bytes.length || size <= 12) {
+    if (size < BATCH_HEADER_BYTES || at + size > bytes.length) {
       throw new InvalidBatchError(`${topicPartition}: batch at byte ${at} of the append is cut short or has a bad length (${size})`)
     }
     batches.push(bytes.subarray(at, at + size))

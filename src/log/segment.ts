@@ -15,10 +15,10 @@
 // has released it.
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD, batchSizeAt, type BatchHeader } from './batch-header.js'
 import { SCAN_CHUNK_BYTES, checkBatchAt, findNextGoodBatch, int64At } from './batch-scan.js'
-import { CorruptRangeError, type CorruptRange } from './errors.js'
+import { CorruptRangeError, LogError, type CorruptRange } from './errors.js'
 import { FileWindow } from './file-window.js'
 import { segmentFileName } from './file-names.js'
-import { INDEX_HEADER_BYTES } from './index-file.js'
+import { INDEX_FIELD_MAX, INDEX_HEADER_BYTES } from './index-file.js'
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from './offset-index.js'
 import { joinPath, type Storage, type StorageFile } from './storage/storage.js'
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js'
@@ -26,7 +26,7 @@ import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from './time-index.js'
 /** Smallest read issued for a fetch, so small fetches still pick up whole nearby batches. */
 export const READ_BYTES_MIN = 16 * 1024
 /** Offsets in a segment are stored relative to its base offset in 32 bits. */
-export const RELATIVE_OFFSET_MAX = 0x7fffffff
+export const RELATIVE_OFFSET_MAX = INDEX_FIELD_MAX
 
 export interface SegmentRead {
   batches: Uint8Array
@@ -85,7 +85,12 @@ export class LogSegment {
   static async create(storage: Storage, dir: string, topicPartition: string, baseOffset: number, nowMs: number): Promise<LogSegment> {
     const path = joinPath(dir, segmentFileName(baseOffset, 'log'))
     const file = await storage.open(path, { create: true })
-    await file.truncate(0)
+    const existing = await file.size()
+    if (existing > 0) {
+      // Offsets only grow, so a new segment's name is never taken by live data.
+      await file.close()
+      throw new LogError(`${topicPartition}: refusing to create segment ${path}: the file exists and holds ${existing} bytes`)
+    }
     return new LogSegment(dir, topicPartition, baseOffset, file, 0, nowMs)
   }
 

@@ -10,7 +10,7 @@
 // entries of timestamp int64 BE, relativeOffset uint32 BE.
 //
 // Concurrency: as OffsetIndex — one writer, readers between writes.
-import { INDEX_HEADER_BYTES, IndexFormatError, checkIndexHeader, grow, writeIndexHeader } from './index-file.js'
+import { INDEX_FIELD_MAX, INDEX_HEADER_BYTES, IndexFormatError, checkIndexHeader, grow, writeIndexHeader } from './index-file.js'
 
 export const TIME_INDEX_MAGIC = 'EXTI'
 export const TIME_INDEX_ENTRY_BYTES = 12
@@ -45,7 +45,7 @@ export class TimeIndex {
   maybeAppend(timestampMs: number, offset: number): boolean {
     if (this.entries > 0 && timestampMs <= this.timestamps[this.entries - 1]) return false
     const relative = offset - this.baseOffset
-    if (relative < 0 || relative > 0x7fffffff) throw new Error(`time index ${this.baseOffset}: offset ${offset} out of the 32-bit range`)
+    if (relative < 0 || relative > INDEX_FIELD_MAX) throw new Error(`time index ${this.baseOffset}: offset ${offset} out of the 32-bit range`)
     if (this.entries > 0 && relative < this.relativeOffsets[this.entries - 1]) {
       throw new Error(`time index ${this.baseOffset}: offset ${offset} goes backwards`)
     }
@@ -103,7 +103,7 @@ export class TimeIndex {
       const timestamp = view.getBigInt64(at)
       const relative = view.getUint32(at + 8)
       if (timestamp > BigInt(Number.MAX_SAFE_INTEGER) || timestamp < -1n) throw new IndexFormatError(`${fileName}: entry ${i} has timestamp ${timestamp} out of range`)
-      if (relative > 0x7fffffff || baseOffset + relative >= nextOffset) {
+      if (relative > INDEX_FIELD_MAX || baseOffset + relative >= nextOffset) {
         throw new IndexFormatError(`${fileName}: entry ${i} points at offset ${baseOffset + relative}, past the segment's end ${nextOffset}`)
       }
       if (i > 0 && relative < index.relativeOffsets[i - 1]) throw new IndexFormatError(`${fileName}: entry ${i} offset goes backwards`)

@@ -86,7 +86,8 @@ export class GroupModelRun {
   private readonly produced = new Map<string, string>()
   /** `partition:offset` → the values delivered there (one entry per delivery). */
   private readonly deliveries = new Map<string, string[]>()
-  private readonly violations: string[] = []
+  /** Distinct violations, in the order found (one broken invariant tends to repeat every poll). */
+  private readonly violations = new Set<string>()
   private rawMembers = 0
   private readonly allPartitions: string[]
 
@@ -160,7 +161,11 @@ export class GroupModelRun {
       maxPollIntervalMs: MAX_POLL_INTERVAL_MS,
       rebalanceListener: {
         onPartitionsAssigned: (tps) => this.startPeriods(member, tps),
-        onPartitionsRevoked: (tps) => this.endPeriods(member, tps),
+        onPartitionsRevoked: async (tps) => {
+          // Kafka's pattern for handing a partition over without duplicates: commit what was processed before letting it go.
+          if (this.config.commitAfterPoll && member.state === 'live') await this.commit(member, tps)
+          this.endPeriods(member, tps)
+        },
         onPartitionsLost: (tps) => this.endPeriods(member, tps),
       },
     })
@@ -199,7 +204,7 @@ export class GroupModelRun {
     await this.pollRound(joining)
     const join = await joining
     if (join.errorCode !== 0) {
-      this.violations.push(`raw member join failed with error code ${join.errorCode}`)
+      this.violations.add(`raw member join failed with error code ${join.errorCode}`)
       return
     }
     if (stage === 'joined') return
@@ -232,14 +237,27 @@ export class GroupModelRun {
     acks.forEach((ack, i) => this.produced.set(`${ack.partition}:${ack.offset}`, records[i].value))
   }
 
-  private async commit(m: Member): Promise<void> {
+  /**
+   * Commits the member's positions (of `partitions`, or all it owns). A commit
+   * after a poll may meet a rebalance the member has already begun in the
+   * background (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION); that is harmless
+   * because the revoke commit or the next poll's commit covers the same records.
+   * A commit on revoke happens inside the member's own generation and must succeed
+   * in exactly-once runs.
+   */
+  private async commit(m: Member, partitions?: TopicPartition[]): Promise<void> {
     try {
-      await m.consumer.commitSync()
+      if (partitions === undefined) await m.consumer.commitSync()
+      else {
+        const offsets = []
+        for (const tp of partitions) offsets.push({ ...tp, offset: await m.consumer.position(tp) })
+        if (offsets.length > 0) await m.consumer.commitSync(offsets)
+      }
     } catch (error) {
-      // Committing after processing cannot race a generation change here: the
-      // next generation needs this member's own rejoin, which only its next poll sends.
-      if (this.config.mode === 'exactly-once' || !(error instanceof KafkaError)) {
-        this.violations.push(`${m.name}: commit after processing failed: ${(error as Error).message}`)
+      const retriable = error instanceof KafkaError && (error.type === 'REBALANCE_IN_PROGRESS' || error.type === 'ILLEGAL_GENERATION')
+      const strict = this.config.mode === 'exactly-once' && partitions !== undefined
+      if (!(error instanceof KafkaError) || strict || (this.config.mode === 'exactly-once' && !retriable)) {
+        this.violations.add(`${m.name}: commit ${partitions ? 'on revoke' : 'after processing'} failed: ${(error as Error).message}`)
       }
     }
   }
@@ -304,27 +322,27 @@ export class GroupModelRun {
     const list = this.deliveries.get(`${r.partition}:${r.offset}`) ?? []
     list.push(r.value)
     this.deliveries.set(`${r.partition}:${r.offset}`, list)
-    if (!owned.has(r.partition)) this.violations.push(`${at}: delivered a record of a partition the member does not own`)
+    if (!owned.has(r.partition)) this.violations.add(`${at}: delivered a record of a partition the member does not own`)
     const [key, seqText] = r.value.split(':')
     const seq = Number(seqText)
-    if (r.key !== key) this.violations.push(`${at}: key ${r.key} carries the value ${r.value}`)
+    if (r.key !== key) this.violations.add(`${at}: key ${r.key} carries the value ${r.value}`)
     const period = m.periods.get(r.partition)
     if (!period) {
-      this.violations.push(`${at}: delivered outside any assignment period (no onPartitionsAssigned for it)`)
+      this.violations.add(`${at}: delivered outside any assignment period (no onPartitionsAssigned for it)`)
       return
     }
     if (period.lastOffset !== undefined && r.offset !== period.lastOffset + 1) {
-      this.violations.push(`${at}: offsets within one assignment period jump from ${period.lastOffset} to ${r.offset}`)
+      this.violations.add(`${at}: offsets within one assignment period jump from ${period.lastOffset} to ${r.offset}`)
     }
     period.lastOffset = r.offset
     const last = period.lastSeqByKey.get(key)
-    if (last !== undefined && seq <= last) this.violations.push(`${at}: key ${key} went from seq ${last} to ${seq} within one assignment period`)
+    if (last !== undefined && seq <= last) this.violations.add(`${at}: key ${key} went from seq ${last} to ${seq} within one assignment period`)
     period.lastSeqByKey.set(key, seq)
   }
 
   private startPeriods(m: Member, tps: TopicPartition[]): void {
     for (const tp of tps) {
-      if (m.periods.has(tp.partition)) this.violations.push(`${m.name}: assigned ${tp.partition} again without a revoke in between`)
+      if (m.periods.has(tp.partition)) this.violations.add(`${m.name}: assigned ${tp.partition} again without a revoke in between`)
       m.periods.set(tp.partition, { lastSeqByKey: new Map() })
     }
   }
@@ -342,7 +360,7 @@ export class GroupModelRun {
       for (const tp of member.assignment) {
         const key = tpKey(tp)
         const other = owners.get(key)
-        if (other !== undefined) this.violations.push(`generation ${this.generation()}: partition ${tp.partition} assigned to both ${other} and ${member.clientId}`)
+        if (other !== undefined) this.violations.add(`generation ${this.generation()}: partition ${tp.partition} assigned to both ${other} and ${member.clientId}`)
         owners.set(key, member.clientId)
       }
     }
@@ -371,11 +389,11 @@ export class GroupModelRun {
       const ours = m.consumer.assignment().map(tpKey).sort()
       const theirs = (view.byClient.get(m.name) ?? []).map(tpKey).sort()
       if (ours.join() !== theirs.join()) {
-        this.violations.push(`generation ${this.generation()}: ${m.name} thinks it owns [${ours.map(partitionOf)}] but the coordinator gave it [${theirs.map(partitionOf)}]`)
+        this.violations.add(`generation ${this.generation()}: ${m.name} thinks it owns [${ours.map(partitionOf)}] but the coordinator gave it [${theirs.map(partitionOf)}]`)
       }
       const periods = [...m.periods.keys()].sort((a, b) => a - b)
       const owned = m.consumer.assignment().map((tp) => tp.partition).sort((a, b) => a - b)
-      if (periods.join() !== owned.join()) this.violations.push(`${m.name}: the rebalance listener left it owning [${periods}] but assignment() is [${owned}]`)
+      if (periods.join() !== owned.join()) this.violations.add(`${m.name}: the rebalance listener left it owning [${periods}] but assignment() is [${owned}]`)
     }
   }
 

@@ -1,0 +1,65 @@
+// Fetch: a long poll over the broker. It returns as soon as min_bytes are there
+// or after max_wait_ms (clamped), whichever is first, and early when the
+// connection closes. Whole stored batches come back as they are on disk, never
+// re-encoded; the first partition with data always returns at least one
+// batch, even one larger than the byte limits (KIP-74), so a consumer can
+// always make progress.
+import { defineApi } from '../api.js'
+import { ApiKeys } from '../../protocol/api-keys.js'
+import type { RequestContext } from '../../context.js'
+import { errorCodeOf, NONE } from '../../errors.js'
+import { FETCH_RESPONSE_BYTES_MAX, FETCH_WAIT_MS_MAX } from '../../limits.js'
+import type { FetchRequest as BrokerFetchRequest, FetchResponse as BrokerFetchResponse } from '../../../broker/broker.js'
+import type { FetchPartitionResponse, FetchRequest, FetchResponse } from './codec.js'
+import { v4 } from './v4.js'
+import { v5 } from './v5.js'
+import { v6 } from './v6.js'
+import { v7 } from './v7.js'
+import { v8 } from './v8.js'
+import { v9 } from './v9.js'
+import { v10 } from './v10.js'
+import { v11 } from './v11.js'
+
+export const fetch = defineApi<FetchRequest, FetchResponse>(ApiKeys.Fetch, 'Fetch', [v4, v5, v6, v7, v8, v9, v10, v11], handleFetch)
+
+const EMPTY = new Uint8Array(0)
+
+async function handleFetch(context: RequestContext, request: FetchRequest): Promise<FetchResponse> {
+  const wanted: BrokerFetchRequest[] = request.topics.flatMap((t) =>
+    t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: Math.max(1, p.partitionMaxBytes) })),
+  )
+  let results: BrokerFetchResponse[]
+  try {
+    results = await context.server.broker.fetch(wanted, {
+      maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_WAIT_MS_MAX),
+      minBytes: Math.max(0, request.minBytes),
+      maxBytes: clamp(request.maxBytes, 1, FETCH_RESPONSE_BYTES_MAX),
+      signal: context.signal,
+    })
+  } catch (error) {
+    const errorCode = errorCodeOf(error, context, 'Fetch')
+    results = wanted.map((w) => ({ topic: w.topic, partition: w.partition, records: EMPTY, highWatermark: -1, logStartOffset: -1, errorCode }))
+  }
+  let at = 0
+  const topics = request.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((): FetchPartitionResponse => {
+      const r = results[at++]
+      return {
+        partitionIndex: r.partition,
+        errorCode: r.errorCode,
+        highWatermark: r.highWatermark,
+        // No transactions yet, so everything below the high watermark is stable.
+        lastStableOffset: r.highWatermark,
+        logStartOffset: r.logStartOffset,
+        preferredReadReplica: -1,
+        records: r.records,
+      }
+    }),
+  }))
+  return { throttleTimeMs: 0, errorCode: NONE, sessionId: 0, topics }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, value))
+}

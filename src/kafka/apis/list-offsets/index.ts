@@ -1,0 +1,29 @@
+// ListOffsets: -2 is the log start offset, -1 the high watermark (also the last
+// stable offset: there are no transactions yet), any other timestamp the first
+// offset whose batch holds a record at or after it (-1 when none does). The
+// answer's timestamp is -1: the broker reports offsets only.
+import { defineApi } from '../api.js'
+import { ApiKeys } from '../../protocol/api-keys.js'
+import type { RequestContext } from '../../context.js'
+import { errorCodeOf, NONE } from '../../errors.js'
+import type { ListOffsetsPartitionRequest, ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse } from './codec.js'
+import { v0 } from './v0.js'
+import { v1 } from './v1.js'
+import { v2 } from './v2.js'
+import { v3 } from './v3.js'
+
+export const listOffsets = defineApi<ListOffsetsRequest, ListOffsetsResponse>(ApiKeys.ListOffsets, 'ListOffsets', [v0, v1, v2, v3], async (context, request) => ({
+  throttleTimeMs: 0,
+  topics: await Promise.all(
+    request.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => listOffset(context, t.name, p))) })),
+  ),
+}))
+
+async function listOffset(context: RequestContext, topic: string, p: ListOffsetsPartitionRequest): Promise<ListOffsetsPartitionResponse> {
+  try {
+    const offset = await context.server.broker.listOffset(topic, p.partitionIndex, p.timestamp)
+    return { partitionIndex: p.partitionIndex, errorCode: NONE, timestamp: -1, offset }
+  } catch (error) {
+    return { partitionIndex: p.partitionIndex, errorCode: errorCodeOf(error, context, `ListOffsets ${topic}-${p.partitionIndex}`), timestamp: -1, offset: -1 }
+  }
+}

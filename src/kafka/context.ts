@@ -1,0 +1,36 @@
+// What a handler sees: the broker, this node's advertised address, and the
+// client that sent the request.
+import type { Broker } from '../broker/broker.js'
+
+export interface NodeAddress {
+  nodeId: number
+  host: string
+  port: number
+}
+
+export interface ApiRange {
+  apiKey: number
+  minVersion: number
+  maxVersion: number
+}
+
+export interface ServerState {
+  readonly broker: Broker
+  /** The address clients are told to connect to (Metadata, FindCoordinator). */
+  readonly node: NodeAddress
+  readonly clusterId: string
+  /** The version ranges this server advertises in ApiVersions. */
+  readonly apiRanges: readonly ApiRange[]
+  /** Creates a topic on first use once, even when several connections ask at the same moment. */
+  ensureTopic(name: string): Promise<number>
+  log(line: string): void
+}
+
+export interface RequestContext {
+  readonly server: ServerState
+  readonly clientId: string
+  /** The peer address, e.g. 127.0.0.1:53412. */
+  readonly clientHost: string
+  /** Aborted when the connection or the server closes (ends long polls). */
+  readonly signal: AbortSignal
+}
