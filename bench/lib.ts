@@ -27,8 +27,8 @@ export async function opsPerSecond(tasks: Record<string, () => unknown>, timeMs 
   await bench.run()
   const out: Record<string, number> = {}
   for (const task of bench.tasks) {
-    const result = task.result as unknown as { throughput?: { median?: number; mean?: number }; hz?: number } | undefined
-    const median = result?.throughput?.median ?? result?.throughput?.mean ?? result?.hz
+    const result = task.result as unknown as { throughput?: { p50?: number; mean?: number }; hz?: number } | undefined
+    const median = result?.throughput?.p50 ?? result?.throughput?.mean ?? result?.hz
     if (median === undefined || !Number.isFinite(median)) throw new Error(`bench task ${task.name} produced no result`)
     out[task.name] = median
   }

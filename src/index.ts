@@ -34,7 +34,7 @@ export { encodeRecordBatch, decodeRecordBatch, DecodedBatch, nextOffsetOf } from
 export type { RecordInput, EncodeOptions, DecodeOptions, DecodedRecord, RecordHeader } from './log/record-batch.js'
 export { CorruptBatchError } from './log/batch-header.js'
 export type { BatchHeader, CompressionCodec } from './log/batch-header.js'
-export { compress, decompress, CompressionError, DecompressionLimitError } from './log/compression/index.js'
+export { compress, decompress, zstdReady, CompressionError, DecompressionLimitError } from './log/compression/index.js'
 export { recordsPerBatchMax, batchBytesMax, decompressedBytesMax } from './log/limits.js'
 export { PartitionLog, WRITE_ROUND_BYTES_MAX } from './log/partition-log.js'
 export type { PartitionLogOptions, AppendResult, ReadOptions, ReadResult, RetentionResult, SegmentInfo } from './log/partition-log.js'

@@ -19,7 +19,8 @@ import { decodeRecordBatch, encodeRecordBatch } from '../../src/log/record-batch
 import { NodeFsStorage } from '../../src/log/storage/node-fs.js'
 
 const DATA_BYTES = 128 * 1024 * 1024
-const ROUNDS = 3
+const ROUNDS = 5
+const READ_ROUNDS = 7
 const READ_CHUNK_BYTES = 1024 * 1024
 const PRODUCERS = 8
 
@@ -196,7 +197,7 @@ export async function run(): Promise<BenchRow[]> {
       const rawOnly: number[] = []
       const reads: number[] = []
       let records = 0
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < READ_ROUNDS; round++) {
         reads.push(await rawRead(keptDir))
         const d = await logReadDecoded(keptDir, true)
         decoded.push(d.seconds)

@@ -6,6 +6,7 @@ const USAGE = `usage: eddy <command>
 
 commands:
   demo       run the sketch demo on a simulated sensor stream (what npm start runs)
+  serve      serve the Kafka protocol (eddy serve --help)
   help       show this text`
 
 export async function main(argv: string[]): Promise<number> {
@@ -14,6 +15,8 @@ export async function main(argv: string[]): Promise<number> {
     case 'demo':
       await runSketchDemo({ readings: Number(process.env.EDDY_DEMO_READINGS ?? 1_000_000) })
       return 0
+    case 'serve':
+      return (await import('./serve.js')).serve(argv.slice(1))
     case undefined:
     case 'help':
     case '--help':

@@ -8,6 +8,7 @@ import type { Broker } from '../broker/broker.js'
 import { KafkaError } from '../broker/errors.js'
 import type { CompressionCodec } from '../log/batch-header.js'
 import { encodeRecordBatch, type RecordInput } from '../log/record-batch.js'
+import { zstdReady } from '../log/compression/index.js'
 import { createPartitioner, type Partitioner, type PartitionerFunction, type PartitionerName } from './partitioners.js'
 import { serialize, type Serializer } from './serde.js'
 import { checkOptions } from './options.js'
@@ -162,6 +163,7 @@ export class Producer {
   private async deliver(batch: PendingBatch): Promise<void> {
     let bytes: Uint8Array
     try {
+      if (this.compression === 'zstd') await zstdReady()
       bytes = encodeRecordBatch(batch.records, {
         compression: this.compression,
         baseTimestamp: batch.records[0].timestamp,

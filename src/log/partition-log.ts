@@ -139,6 +139,8 @@ export class PartitionLog {
   private recoveryPoint: number
   private readonly queue: AppendRequest[] = []
   private writing: Promise<void> | undefined
+  private syncing: Promise<void> | undefined
+  private readonly syncWaiters: { offset: number; resolve: () => void; reject: (error: unknown) => void }[] = []
   private state: State = 'open'
   private failure: unknown
   private readonly clock: () => number
@@ -303,22 +305,63 @@ export class PartitionLog {
     })
   }
 
-  /** The single writer: one write (and under `always` one fsync) per round. */
+  /**
+   * The single writer: one write per round. Under `always` a round is
+   * acknowledged by the syncer, and the writer goes on writing the next round
+   * while that fsync runs, so writes overlap fsyncs and one fsync covers every
+   * round written before it started (group commit).
+   */
   private async drain(): Promise<void> {
     let round: AppendRequest[] = []
     try {
       while (this.queue.length > 0 && this.state !== 'failed') {
         round = this.takeRound()
         await this.writeRound(round)
-        if (this.config.flushPolicy === 'always') await this.flushActive()
-        for (const request of round) request.resolve(request.result)
+        const written = round
         round = []
+        if (this.config.flushPolicy === 'always') {
+          this.syncUpTo(this.logEndOffset).then(
+            () => {
+              for (const request of written) request.resolve(request.result)
+            },
+            () => {
+              for (const request of written) request.reject(this.closedError())
+            },
+          )
+        } else {
+          for (const request of written) request.resolve(request.result)
+        }
       }
     } catch (error) {
       this.fail(error)
       for (const request of round) request.reject(this.closedError())
     } finally {
       this.writing = undefined
+    }
+  }
+
+  /** Resolves once every offset below `offset` is durable; fsyncs run one at a time, each covering all writes done when it starts. */
+  private syncUpTo(offset: number): Promise<void> {
+    if (this.flushed >= offset) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      this.syncWaiters.push({ offset, resolve, reject })
+      if (this.syncing === undefined) this.syncing = this.runSyncer()
+    })
+  }
+
+  private async runSyncer(): Promise<void> {
+    try {
+      while (this.syncWaiters.length > 0) {
+        await this.flushActive()
+        let done = 0
+        while (done < this.syncWaiters.length && this.syncWaiters[done].offset <= this.flushed) this.syncWaiters[done++].resolve()
+        this.syncWaiters.splice(0, done)
+      }
+    } catch (error) {
+      this.fail(error)
+      for (const waiter of this.syncWaiters.splice(0)) waiter.reject(error)
+    } finally {
+      this.syncing = undefined
     }
   }
 
@@ -410,8 +453,12 @@ export class PartitionLog {
     })
   }
 
+  /** Waits until no write round and no fsync is running or queued. */
   private async waitForWriter(): Promise<void> {
-    while (this.writing !== undefined) await this.writing
+    while (this.writing !== undefined || this.syncing !== undefined) {
+      await this.writing
+      await this.syncing
+    }
   }
 
   private async flushActive(): Promise<void> {
@@ -424,11 +471,9 @@ export class PartitionLog {
   /** Makes everything written so far durable. */
   async flush(): Promise<void> {
     this.checkReadable()
-    if (this.flushed >= this.logEndOffset) return
     try {
-      await this.flushActive()
-    } catch (error) {
-      this.fail(error)
+      await this.syncUpTo(this.logEndOffset)
+    } catch {
       throw this.closedError()
     }
   }

@@ -233,6 +233,44 @@ describe('flush policies', () => {
   })
 })
 
+describe('I/O errors', () => {
+  it('stops writing after a failed fsync, rejects what was not acknowledged, and keeps what was', async () => {
+    // Proves an fsync error (fsyncgate: the data may be gone) fails the log instead of acknowledging, and reopening recovers.
+    const backend = memoryBackend()
+    const log = await openLog(backend, { 'flush.policy': 'always' })
+    await log.append(makeBatch(2, { prefix: 'kept' }))
+    backend.storage.faults = (operation) => (operation === 'sync' ? new Error('EIO: disk on fire') : undefined)
+    await expect(log.append(makeBatch(1, { prefix: 'lost' }))).rejects.toThrow(/stopped accepting writes after an I\/O error \(EIO: disk on fire\)/)
+    backend.storage.faults = undefined
+    expect(log.isFailed).toBe(true)
+    await expect(log.append(makeBatch(1))).rejects.toThrow(LogClosedError)
+    expect((await readAll(log)).map((r) => r.value)).toEqual(['kept-0', 'kept-1'])
+    await log.close()
+    backend.storage.crash()
+    const reopened = await openLog(backend, { 'flush.policy': 'always' })
+    expect(reopened.recoveryReport.cleanShutdown).toBe(false)
+    expect((await readAll(reopened)).map((r) => r.value)).toEqual(['kept-0', 'kept-1'])
+    await reopened.close()
+  })
+
+  it('rejects appends caught by a failed write (disk full) and recovers on reopen', async () => {
+    // Proves a write error rejects the round's appends with a clear error and loses nothing acknowledged.
+    const backend = memoryBackend()
+    const log = await openLog(backend, { 'flush.policy': 'os' })
+    await log.append(makeBatch(3, { prefix: 'ok' }))
+    backend.storage.faults = (operation) => (operation === 'write' ? Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }) : undefined)
+    const results = await Promise.allSettled([log.append(makeBatch(1)), log.append(makeBatch(1))])
+    backend.storage.faults = undefined
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    expect(String((results[0] as PromiseRejectedResult).reason)).toMatch(/ENOSPC/)
+    await log.close()
+    const reopened = await openLog(backend, { 'flush.policy': 'os' })
+    expect((await readAll(reopened)).map((r) => r.value)).toEqual(['ok-0', 'ok-1', 'ok-2'])
+    expect(await reopened.append(makeBatch(1))).toEqual({ baseOffset: 3, lastOffset: 3 })
+    await reopened.close()
+  })
+})
+
 describe('partition log model check', () => {
   it('matches a simple model under random appends, rolls, reopens and crashes', async () => {
     // Proves (property) that after any sequence of operations every acknowledged record reads back once, in order.

@@ -8,7 +8,8 @@ import { compressGzip, decompressGzip } from './gzip.js'
 import { compressLz4, decompressLz4 } from './lz4.js'
 import { compressNone, decompressNone } from './none.js'
 import { compressSnappy, decompressSnappy } from './snappy.js'
-import { compressZstd, decompressZstd } from './zstd.js'
+import { compressZstd, decompressZstd, zstdReady } from './zstd.js'
+export { zstdReady }
 
 export { CompressionError, DecompressionLimitError } from './errors.js'
 

@@ -18,7 +18,26 @@ import { zstdWindowBytesMax } from '../limits.js'
 import { BoundedChunks } from './chunks.js'
 import { CompressionError, DecompressionLimitError } from './errors.js'
 
-await zstdInit()
+// The zstd-wasm module loads its .wasm file asynchronously. Loading starts in the
+// background so importing eddy never depends on that file (hash- and
+// sketch-only users in browsers need not host it); compression waits for it via
+// `zstdReady()`, and decompression falls back to fzstd (pure JS) until it is there.
+let zstdLoaded = false
+let zstdLoadError: unknown
+const zstdLoading: Promise<void> = zstdInit().then(
+  () => {
+    zstdLoaded = true
+  },
+  (error: unknown) => {
+    zstdLoadError = error
+  },
+)
+
+/** Resolves once zstd compression is available (or throws why it cannot be). */
+export async function zstdReady(): Promise<void> {
+  await zstdLoading
+  if (!zstdLoaded) throw new CompressionError('zstd', `the zstd Wasm module failed to load: ${(zstdLoadError as Error)?.message ?? zstdLoadError}`)
+}
 
 const FRAME_MAGIC = 0xfd2fb528
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0
@@ -28,12 +47,20 @@ const BLOCK_BYTES_MAX = 128 * 1024
 const LEVEL = 3
 
 export function compressZstd(bytes: Uint8Array): Uint8Array {
+  if (!zstdLoaded) {
+    throw new CompressionError(
+      'zstd',
+      zstdLoadError === undefined
+        ? 'the codec is still loading; await zstdReady() (exported by eddy) before compressing with zstd'
+        : `the zstd Wasm module failed to load: ${(zstdLoadError as Error)?.message ?? zstdLoadError}`,
+    )
+  }
   return zstdCompress(bytes, LEVEL)
 }
 
 export function decompressZstd(bytes: Uint8Array, bytesMax: number): Uint8Array {
   const scan = scanFrames(bytes, bytesMax)
-  if (scan.frames === 1 && scan.contentBytes >= 0) {
+  if (zstdLoaded && scan.frames === 1 && scan.contentBytes >= 0) {
     // The size is declared and within the limit; the C decoder refuses to write more.
     let out: Uint8Array
     try {

@@ -1,0 +1,8 @@
+/**
+ * DescribeGroups Request (Version: 2) => same as v1
+ * DescribeGroups Response (Version: 2) => same as v1 (only throttling behaviour changed, KIP-219)
+ */
+import { versionCodec } from '../api.js'
+import { decodeDescribeGroupsRequest, encodeDescribeGroupsResponse } from './codec.js'
+
+export const v2 = versionCodec(2, decodeDescribeGroupsRequest, encodeDescribeGroupsResponse)
