@@ -175,18 +175,31 @@ function writeKeyArray(keys: readonly (string | Uint8Array)[]): WasmKeyBatch {
 }
 
 /**
- * Encodes string keys back to back with one `encodeInto`. UTF-8 spends one
- * byte per UTF-16 unit only on ASCII, so `written === charCount` proves every
- * key is ASCII and its byte offsets are its char offsets; otherwise returns
- * false and the caller re-encodes key by key.
+ * Joined strings are encoded this many keys at a time: V8 flattens a joined
+ * string before encoding, and past a few thousand keys that flattening costs
+ * more per key than the join saves (measured: 19 ns/key at 4k keys, 155 at 64k).
+ */
+const JOINED_ENCODE_CHUNK_KEYS = 2048
+
+/**
+ * Encodes string keys back to back, one `encodeInto` per chunk of keys. UTF-8
+ * spends one byte per UTF-16 unit only on ASCII, so `written === chunk chars`
+ * proves every key of the chunk is ASCII and its byte offsets are its char
+ * offsets; otherwise returns false and the caller re-encodes key by key.
  */
 function writeAsciiKeys(keys: readonly string[], charCount: number, dataPtr: number, offsets: Uint32Array): boolean {
-  const { written } = utf8.encodeInto(keys.join(''), heapU8.subarray(dataPtr, dataPtr + charCount * 3))
-  if (written !== charCount) return false
   let at = 0
-  for (let i = 0; i < keys.length; i++) {
-    offsets[i] = at
-    at += keys[i].length
+  for (let first = 0; first < keys.length; first += JOINED_ENCODE_CHUNK_KEYS) {
+    const last = Math.min(keys.length, first + JOINED_ENCODE_CHUNK_KEYS)
+    let chunkChars = 0
+    for (let i = first; i < last; i++) {
+      offsets[i] = at + chunkChars
+      chunkChars += keys[i].length
+    }
+    const chunk = first === 0 && last === keys.length ? keys.join('') : keys.slice(first, last).join('')
+    const { written } = utf8.encodeInto(chunk, heapU8.subarray(dataPtr + at, dataPtr + charCount * 3))
+    if (written !== chunkChars) return false
+    at += chunkChars
   }
   offsets[keys.length] = at
   return true
