@@ -35,6 +35,11 @@ import type { RequestContext, ServerState } from './context.js'
 import { CloseConnectionError } from './errors.js'
 import { FRAME_BYTES_MIN } from './limits.js'
 
+/** A client-chosen string made safe for one log line (control characters escaped). */
+export function quoted(text: string): string {
+  return JSON.stringify(text)
+}
+
 export interface ConnectionLimits {
   frameBytesMax: number
   requestsQueuedMax: number
@@ -271,7 +276,7 @@ export class Connection {
   private fail(header: RequestHeader | undefined, reason: string): void {
     if (this.closed) return
     const what = header ? `${apiName(header.apiKey)} v${header.apiVersion} (correlation id ${header.correlationId})` : 'request'
-    this.server.log(`closing connection from ${this.peer} (client id "${this.clientId}"): ${what}: ${reason}`)
+    this.server.log(`closing connection from ${this.peer} (client id ${quoted(this.clientId)}): ${what}: ${reason}`)
     this.onClosed()
     this.socket.end()
     this.socket.destroySoon()

@@ -16,7 +16,7 @@ export function codeOf(name: KafkaErrorName): number {
 export function errorCodeOf(error: unknown, context: RequestContext, what: string): number {
   const mapped = toKafkaError(error)
   if (mapped instanceof KafkaError) return mapped.code
-  context.server.log(`${what} for client "${context.clientId}" failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  context.server.log(`${what} for client ${JSON.stringify(context.clientId)} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
   return KafkaErrors.UNKNOWN_SERVER_ERROR.code
 }
 

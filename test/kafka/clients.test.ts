@@ -8,7 +8,8 @@
 // kafka-python's producer (xerial-framed snappy, lz4, zstd, gzip) is read back
 // by kcat and the in-process consumer.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Kafka, logLevel, CompressionTypes } from 'kafkajs'
+import { createRequire } from 'node:module'
+import { Kafka, logLevel, CompressionTypes, CompressionCodecs } from 'kafkajs'
 import { defaultPartition } from '../../src/hash.js'
 import { batchSizeAt, readBatchHeader } from '../../src/log/batch-header.js'
 import { jsonLines, requireClients, runKcat, runPython, startHarness, type Harness } from './helpers.js'
@@ -42,6 +43,11 @@ interface Seen {
 
 let h: Harness
 let kafka: Kafka
+
+// kafkajs ships gzip only; its users register snappy and lz4 codecs like this.
+const require = createRequire(import.meta.url)
+CompressionCodecs[CompressionTypes.Snappy] = require('kafkajs-snappy')
+CompressionCodecs[CompressionTypes.LZ4] = new (require('kafkajs-lz4'))().codec
 
 beforeAll(async () => {
   requireClients('kcat', 'kafka', 'confluent_kafka', 'snappy', 'lz4', 'zstandard')
@@ -197,6 +203,10 @@ async function consumeWithKafkajs(topics: string[], count: number): Promise<Seen
     for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: true })
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`kafkajs consumer saw ${seen.length} of ${count}`)), 60_000)
+      consumer.on(consumer.events.CRASH, (event) => {
+        clearTimeout(timer)
+        reject(event.payload.error)
+      })
       void consumer.run({
         eachMessage: async ({ topic, partition, message }) => {
           seen.push({ topic, partition, offset: Number(message.offset), key: message.key?.toString() ?? null, value: message.value!.toString() })

@@ -134,7 +134,7 @@ describe('produce', () => {
     const corrupt = good.slice()
     corrupt[corrupt.length - 1] ^= 0xff
     expect((await produce(c, 'small', 0, corrupt)).errorCode).toBe(2) // CORRUPT_MESSAGE
-    expect(h.logs.some((l) => l.includes('CRC'))).toBe(true)
+    expect(h.logs.some((l) => l.includes("CRC"))).toBe(true)
     expect((await produce(c, 'small', 0, encodeRecordBatch([{ value: 'x'.repeat(2000) }]))).errorCode).toBe(10) // MESSAGE_TOO_LARGE
     expect((await produce(c, 'small', 0, good, 2)).errorCode).toBe(21) // INVALID_REQUIRED_ACKS
     expect((await produce(c, 'small', 0, good, -1, 2)).errorCode).toBe(35) // v0–v2 message sets: UNSUPPORTED_VERSION

@@ -19,7 +19,7 @@ export const deleteTopics = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>
       continue
     }
     if (description.internal) {
-      context.server.log(`DeleteTopics from client "${context.clientId}": internal topic "${name}" is not deleted`)
+      context.server.log(`DeleteTopics from client ${JSON.stringify(context.clientId)}: internal topic ${JSON.stringify(name)} is not deleted`)
       responses.push({ name, errorCode: codeOf('INVALID_TOPIC_EXCEPTION') })
       continue
     }

@@ -9,7 +9,7 @@ import { v1 } from './v1.js'
 
 export const initProducerId = defineApi<InitProducerIdRequest, InitProducerIdResponse>(ApiKeys.InitProducerId, 'InitProducerId', [v0, v1], async (context, request) => {
   if (request.transactionalId !== null) {
-    context.server.log(`InitProducerId from client "${context.clientId}": transactional id "${request.transactionalId}" refused, transactions are not served yet`)
+    context.server.log(`InitProducerId from client ${JSON.stringify(context.clientId)}: transactional id ${JSON.stringify(request.transactionalId)} refused, transactions are not served yet`)
     return { throttleTimeMs: 0, errorCode: codeOf('INVALID_REQUEST'), producerId: -1, producerEpoch: -1 }
   }
   const { producerId, producerEpoch } = context.server.broker.initProducerId()

@@ -64,7 +64,7 @@ async function producePartition(context: RequestContext, topic: string, data: Pr
   if (records === null || records.length < BATCH_HEADER_BYTES || batchSizeAt(records, 0) !== records.length) {
     // Kafka (v3+): "Produce requests ... are only allowed to contain exactly one record batch".
     const detail = records === null ? 'null records' : `${records.length} bytes that are not exactly one record batch`
-    context.server.log(`Produce from client "${context.clientId}" to ${topic}-${data.index} refused: ${detail}`)
+    context.server.log(`Produce from client ${JSON.stringify(context.clientId)} to ${JSON.stringify(topic)} partition ${data.index} refused: ${detail}`)
     return failed(data.index, records !== null && records.length >= 12 && batchSizeAt(records, 0) < records.length ? codeOf('INVALID_RECORD') : codeOf('CORRUPT_MESSAGE'))
   }
   const { broker } = context.server
@@ -74,7 +74,7 @@ async function producePartition(context: RequestContext, topic: string, data: Pr
     return { index: data.index, errorCode: NONE, baseOffset: result.baseOffset, logAppendTimeMs: -1, logStartOffset }
   } catch (error) {
     const code = errorCodeOf(error, context, `Produce to ${topic}-${data.index}`)
-    if (code === codeOf('CORRUPT_MESSAGE')) context.server.log(`Produce from client "${context.clientId}" to ${topic}-${data.index} refused: ${(error as Error).message}`)
+    if (code === codeOf('CORRUPT_MESSAGE')) context.server.log(`Produce from client ${JSON.stringify(context.clientId)} to ${JSON.stringify(topic)} partition ${data.index} refused: ${(error as Error).message}`)
     return failed(data.index, code)
   }
 }
