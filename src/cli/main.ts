@@ -13,7 +13,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command] = argv
   switch (command) {
     case 'demo':
-      await runSketchDemo({ readings: Number(process.env.EDDY_DEMO_READINGS ?? 1_000_000) })
+      await runSketchDemo({ readings: Number(process.env.EDDY_DEMO_READINGS ?? 200_000), dataDir: process.env.EDDY_DATA_DIR })
       return 0
     case 'serve':
       return (await import('./serve.js')).serve(argv.slice(1))
