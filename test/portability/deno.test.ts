@@ -10,9 +10,11 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { expectSmokeReport } from './expect-smoke.js'
 import type { SmokeReport } from './fixtures/smoke.js'
+import { ensureDeno } from '../../scripts/ensure-deno.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const deno = join(root, 'node_modules', '.bin', 'deno')
+// Deno is installed on demand outside package.json (see scripts/ensure-deno.mjs).
+const deno = ensureDeno()
 const DENO_TIMEOUT_MS = 90_000
 
 // --sloppy-imports: our sources import `.ts` files by their `.js` names (nodenext style).

@@ -1,0 +1,2 @@
+export declare const DENO_VERSION: string
+export declare function ensureDeno(): string
