@@ -4,7 +4,7 @@
 // with errors that name the codec and the problem.
 import { readFileSync } from 'node:fs'
 import { gunzipSync, gzipSync } from 'node:zlib'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { compress as lz4jsCompress, decompress as lz4jsDecompress } from 'lz4js'
 import { compress as snappyCompressBlock, uncompress as snappyUncompressBlock } from 'snappyjs'
@@ -14,6 +14,10 @@ import { CompressionError, DecompressionLimitError, compress, decompress } from 
 import type { CompressionCodec } from '../../src/log/batch-header.js'
 import { decompressedBytesMax, zstdWindowBytesMax } from '../../src/log/limits.js'
 import { kafkajsCodecs } from './kafkajs-peer.js'
+import { zstdReady } from '../../src/log/compression/index.js'
+
+// zstd's Wasm loads in the background; compressing with it waits for this, as producers do.
+beforeAll(() => zstdReady())
 
 const CODECS: CompressionCodec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../fixtures/compression/${name}`, import.meta.url)))

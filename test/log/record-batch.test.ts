@@ -1,7 +1,7 @@
 // Proves the RecordBatch v2 encoder and decoder are bit-exact with kafkajs,
 // round-trip every field, refuse bad input with errors that name the problem,
 // and survive corrupt and random bytes without reading out of bounds.
-import { describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import fc from 'fast-check'
 import {
   ATTR_CONTROL,
@@ -18,6 +18,10 @@ import { batchBytesMax, decompressedBytesMax, recordsPerBatchMax } from '../../s
 import { decodeRecordBatch, encodeRecordBatch, nextOffsetOf, type DecodedBatch, type RecordInput } from '../../src/log/record-batch.js'
 import { wasmLimits } from '../../src/wasm/batch.js'
 import { kafkajsDecode, kafkajsEncodeBatch, type PeerBatchOptions, type PeerRecord } from './kafkajs-peer.js'
+import { zstdReady } from '../../src/log/compression/index.js'
+
+// zstd's Wasm loads in the background; compressing with it waits for this, as producers do.
+beforeAll(() => zstdReady())
 
 const text = (s: string) => new TextEncoder().encode(s)
 const utf8 = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b))
