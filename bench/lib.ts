@@ -83,3 +83,18 @@ export function recordResults(suite: string, rows: BenchRow[], command: string):
   const next = pattern.test(existing) ? existing.replace(pattern, table) : `${existing.trimEnd()}\n\n${table}\n`
   writeFileSync(resultsPath, next)
 }
+
+/** Deterministic bytes (xorshift32), so every run and every peer hashes identical inputs. */
+export function pseudoRandomBytes(length: number, seed: number): Uint8Array {
+  const out = new Uint8Array(length)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13
+    x >>>= 0
+    x ^= x >>> 17
+    x ^= x << 5
+    x >>>= 0
+    out[i] = x & 0xff
+  }
+  return out
+}

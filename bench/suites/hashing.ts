@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module'
 import xxhashWasm from 'xxhash-wasm'
 import { createCRC32, createXXHash32, createXXHash64 } from 'hash-wasm'
-import { rateRow, type BenchRow } from '../lib.js'
+import { pseudoRandomBytes, rateRow, type BenchRow } from '../lib.js'
 import { bestOpsPerSecond } from '../best-of.js'
 import { crc32c, murmur2, xxhash32, xxhash32Batch, xxhash64, type PackedKeys } from '../../src/index.js'
 import { core, wasmAlloc, heapU8 } from '../../src/wasm/core.js'
@@ -32,20 +32,6 @@ const BENCH_TIME_MS = 350
 let sink = 0
 let sinkBig = 0n
 
-/** Deterministic bytes (xorshift32), so runs hash identical inputs. */
-function pseudoRandomBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 /** Distinct inputs of `size` bytes, each on its own Buffer (kafkajs's murmur2 only hashes Buffers as bytes). */
 function inputsOf(size: number): Buffer[] {

@@ -5,7 +5,7 @@
 // Every task builds or reads one whole batch per iteration, so tinybench's
 // per-call overhead is the same small share for us and the peer.
 import { createRequire } from 'node:module'
-import { rateRow, type BenchRow } from '../lib.js'
+import { pseudoRandomBytes, rateRow, type BenchRow } from '../lib.js'
 import { bestOpsPerSecond } from '../best-of.js'
 import { decodeRecordBatch, encodeRecordBatch, type RecordInput } from '../../src/log/record-batch.js'
 
@@ -28,20 +28,6 @@ const BENCH_TIME_MS = 500
 
 let sink = 0
 
-/** Deterministic bytes (xorshift32), so runs encode identical inputs. */
-function pseudoRandomBytes(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length)
-  let x = seed >>> 0 || 1
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13
-    x >>>= 0
-    x ^= x >>> 17
-    x ^= x << 5
-    x >>>= 0
-    out[i] = x & 0xff
-  }
-  return out
-}
 
 function printable(length: number, seed: number): string {
   let text = ''
@@ -69,8 +55,8 @@ async function kafkajsEncode(records: readonly { key: Buffer | string; value: Bu
 
 export async function run(): Promise<BenchRow[]> {
   const byteRecords = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
-    key: pseudoRandomBytes(KEY_BYTES, i + 1),
-    value: pseudoRandomBytes(VALUE_BYTES, 0x9e3779b1 ^ (i + 1)),
+    key: Buffer.from(pseudoRandomBytes(KEY_BYTES, i + 1)),
+    value: Buffer.from(pseudoRandomBytes(VALUE_BYTES, 0x9e3779b1 ^ (i + 1))),
     timestamp: BASE_TIMESTAMP + i,
   }))
   const stringRecords = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
