@@ -31,7 +31,7 @@ import { ApiKeys, apiName } from './protocol/api-keys.js'
 import { decodeRequestHeader, type RequestHeader } from './protocol/header.js'
 import { MalformedRequestError, Reader } from './protocol/reader.js'
 import { Writer } from './protocol/writer.js'
-import type { RequestContext, ServerState } from './context.js'
+import type { ConnectionSession, RequestContext, ServerState } from './context.js'
 import { CloseConnectionError } from './errors.js'
 import { FRAME_BYTES_MIN } from './limits.js'
 
@@ -60,6 +60,7 @@ export class Connection {
   private readingPaused = false
   private readonly abort = new AbortController()
   private clientId = ''
+  private readonly session: ConnectionSession = {}
   private readonly closedPromise: Promise<void>
 
   constructor(
@@ -95,6 +96,7 @@ export class Connection {
     this.closed = true
     this.queue.length = 0
     this.chunks.length = 0
+    this.session.fetchReadahead = undefined
     this.abort.abort()
   }
 
@@ -242,7 +244,7 @@ export class Connection {
       this.fail(header, `${kind}: ${(error as Error).message}`)
       return
     }
-    const context: RequestContext = { server: this.server, clientId: this.clientId, clientHost: this.peer, signal: this.abort.signal }
+    const context: RequestContext = { server: this.server, clientId: this.clientId, clientHost: this.peer, signal: this.abort.signal, session: this.session }
     let response: unknown
     try {
       response = await api.handle(context, request, header.apiVersion)

@@ -1,6 +1,7 @@
 // What a handler sees: the broker, this node's advertised address, and the
 // client that sent the request.
 import type { Broker } from '../broker/broker.js'
+import type { Readahead } from './apis/fetch/readahead.js'
 
 export interface NodeAddress {
   nodeId: number
@@ -33,4 +34,11 @@ export interface RequestContext {
   readonly clientHost: string
   /** Aborted when the connection or the server closes (ends long polls). */
   readonly signal: AbortSignal
+  /** State kept across this connection's requests. */
+  readonly session: ConnectionSession
+}
+
+export interface ConnectionSession {
+  /** The next Fetch range, read while the last response travels (apis/fetch/readahead.ts). */
+  fetchReadahead?: Readahead
 }

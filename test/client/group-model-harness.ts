@@ -26,13 +26,19 @@ import type { JoinGroupResult } from '../../src/broker/group/coordinator.js'
 export type Mode = 'exactly-once' | 'at-least-once'
 
 export type Action =
-  | { kind: 'join' }
-  | { kind: 'leave'; who: number }
-  | { kind: 'crash-consumer'; who: number }
+  // With `during`, the membership change happens delayMs into a poll round that produces `keys`, while the others are mid-poll.
+  | { kind: 'join'; during?: MidRound }
+  | { kind: 'leave'; who: number; during?: MidRound }
+  | { kind: 'crash-consumer'; who: number; during?: MidRound }
   | { kind: 'crash-raw'; stage: 'joined' | 'synced' }
   | { kind: 'produce'; keys: number[] }
   | { kind: 'poll'; rounds: number }
   | { kind: 'commit'; who: number }
+
+export interface MidRound {
+  delayMs: number
+  keys: number[]
+}
 
 export interface RunConfig {
   mode: Mode
@@ -41,8 +47,10 @@ export interface RunConfig {
   /** maxRecords per poll; small values leave records buffered across rebalances. */
   maxRecords: number
   lingerMs: number
-  /** Commit after every poll that returned records (always on in exactly-once mode). */
+  /** Commit after every poll that returned records, and on revoke (always on in exactly-once mode). */
   commitAfterPoll: boolean
+  /** Time a member spends on each non-empty poll's records before it polls again, so rebalances catch members mid-batch. */
+  processingMs: number
 }
 
 export const KEYS = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5']
@@ -72,7 +80,8 @@ interface Period {
 interface Member {
   name: string
   consumer: Consumer<string, string>
-  state: 'live' | 'left' | 'crashed'
+  /** leaving: stops polling, then closes; crashed: stops polling and heartbeating without leaving. */
+  state: 'live' | 'leaving' | 'left' | 'crashed'
   /** partition → the assignment period the member is in for it (from the rebalance listener). */
   periods: Map<number, Period>
 }
@@ -89,6 +98,8 @@ export class GroupModelRun {
   /** Distinct violations, in the order found (one broken invariant tends to repeat every poll). */
   private readonly violations = new Set<string>()
   private rawMembers = 0
+  /** The poll round in progress, so a member joining or leaving during it gets or loses its loop. */
+  private activeRound?: { add(m: Member): void; loopOf(m: Member): Promise<void> | undefined }
   private readonly allPartitions: string[]
 
   private constructor(
@@ -113,21 +124,15 @@ export class GroupModelRun {
   async apply(action: Action): Promise<void> {
     switch (action.kind) {
       case 'join':
-        if (this.live().length < LIVE_MEMBERS_MAX) this.join()
-        return this.pollRound()
-      case 'leave': {
-        const m = this.pick(action.who)
-        if (m) {
-          m.state = 'left'
-          await m.consumer.close()
-        }
-        return this.pollRound()
-      }
-      case 'crash-consumer': {
-        const m = this.pick(action.who)
-        if (m) this.crashConsumer(m)
-        return this.pollRound()
-      }
+        return this.membershipChange(action.during, () => {
+          if (this.live().length >= LIVE_MEMBERS_MAX) return
+          const member = this.join()
+          this.activeRound?.add(member)
+        })
+      case 'leave':
+        return this.membershipChange(action.during, () => this.leave(this.pick(action.who)))
+      case 'crash-consumer':
+        return this.membershipChange(action.during, () => this.crashConsumer(this.pick(action.who)))
       case 'crash-raw':
         return this.crashRawMember(action.stage)
       case 'produce':
@@ -143,6 +148,22 @@ export class GroupModelRun {
         return
       }
     }
+  }
+
+  /** Applies a membership change between rounds, or in the middle of one that is producing and polling. */
+  private async membershipChange(during: MidRound | undefined, change: () => void | Promise<void>): Promise<void> {
+    if (during === undefined) {
+      await change()
+      return this.pollRound()
+    }
+    await this.pollRound({
+      during: async () => {
+        const producing = this.produce(during.keys)
+        await sleep(during.delayMs)
+        await change()
+        await producing
+      },
+    })
   }
 
   // ------------------------------------------------------------------ actions
@@ -163,7 +184,7 @@ export class GroupModelRun {
         onPartitionsAssigned: (tps) => this.startPeriods(member, tps),
         onPartitionsRevoked: async (tps) => {
           // Kafka's pattern for handing a partition over without duplicates: commit what was processed before letting it go.
-          if (this.config.commitAfterPoll && member.state === 'live') await this.commit(member, tps)
+          if (this.config.commitAfterPoll && processes(member)) await this.commit(member, tps)
           this.endPeriods(member, tps)
         },
         onPartitionsLost: (tps) => this.endPeriods(member, tps),
@@ -175,8 +196,22 @@ export class GroupModelRun {
     return member
   }
 
-  /** A consumer that stops heartbeating and polling without leaving, as a killed process does. */
-  private crashConsumer(m: Member): void {
+  /** Stops polling (after the poll in flight, if any), then leaves the group cleanly. */
+  private async leave(m: Member | undefined): Promise<void> {
+    if (!m) return
+    m.state = 'leaving'
+    await this.activeRound?.loopOf(m)
+    await m.consumer.close()
+    m.state = 'left'
+  }
+
+  /**
+   * A consumer that stops heartbeating and polling without leaving, as a killed
+   * process does. (A rebalance it already has in flight may still finish; then
+   * its session simply runs out.)
+   */
+  private crashConsumer(m: Member | undefined): void {
+    if (!m) return
     const internals = m.consumer as unknown as { heartbeatTimer?: ReturnType<typeof setInterval> }
     if (internals.heartbeatTimer === undefined) throw new Error('test hook: Consumer no longer keeps its heartbeat timer in `heartbeatTimer`; update crashConsumer')
     clearInterval(internals.heartbeatTimer)
@@ -201,7 +236,7 @@ export class GroupModelRun {
       rebalanceTimeoutMs: RAW_SESSION_TIMEOUT_MS,
     })
     // The join completes only when every live member has rejoined, so they keep polling meanwhile.
-    await this.pollRound(joining)
+    await this.pollRound({ until: joining })
     const join = await joining
     if (join.errorCode !== 0) {
       this.violations.add(`raw member join failed with error code ${join.errorCode}`)
@@ -214,7 +249,7 @@ export class GroupModelRun {
       memberId: join.memberId,
       assignments: join.leader === join.memberId ? this.leaderAssignments(join) : undefined,
     })
-    await this.pollRound(syncing)
+    await this.pollRound({ until: syncing })
   }
 
   private leaderAssignments(join: JoinGroupResult): { memberId: string; assignment: Uint8Array }[] {
@@ -265,33 +300,33 @@ export class GroupModelRun {
   // ------------------------------------------------------------------ polling
 
   /**
-   * Polls every live member concurrently until `until` settles (if given), at
-   * least ROUND_MIN_MS have passed, and the group is quiet with every loop
-   * parked; then checks that consumers and coordinator agree on the assignment.
+   * Polls every live member concurrently, each in its own loop, until `until`
+   * settles and `during` is done (if given), at least ROUND_MIN_MS have passed,
+   * and the group is quiet with every loop parked; then checks that consumers
+   * and coordinator agree on the assignment. Members that join during the round
+   * get a loop of their own; members that leave or crash stop after their poll.
    */
-  private async pollRound(until?: Promise<unknown>): Promise<void> {
-    let settled = until === undefined
-    until?.then(
+  private async pollRound(options: { until?: Promise<unknown>; during?: () => Promise<void> } = {}): Promise<void> {
+    let settled = options.until === undefined
+    options.until?.then(
       () => (settled = true),
       () => (settled = true),
     )
-    const live = this.live()
-    if (live.length === 0) {
-      if (until) await withTimeout(until, ROUND_MS_MAX, 'a raw member with no consumers in the group')
-      return
-    }
+    let duringDone = options.during === undefined
     const started = performance.now()
+    const loops = new Map<Member, Promise<void>>()
     const parked = new Set<Member>()
     let finished = false
     let quietView: QuietView | undefined
-    const canStop = () => settled && performance.now() - started >= ROUND_MIN_MS && (quietView = this.quietView(live)) !== undefined
+    const canStop = () => settled && duringDone && performance.now() - started >= ROUND_MIN_MS && (quietView = this.quietView(this.live())) !== undefined
+    const everyoneParked = () => [...loops.keys()].every((m) => parked.has(m) || m.state !== 'live')
     const loop = async (m: Member) => {
-      while (!finished) {
+      while (!finished && m.state === 'live') {
         if (canStop()) {
           parked.add(m)
-          if (parked.size === live.length) {
+          if (everyoneParked()) {
             finished = true
-            this.checkSettledAssignment(live, quietView!)
+            this.checkSettledAssignment(this.live(), quietView!)
             return
           }
           await sleep(PARK_MS)
@@ -301,10 +336,23 @@ export class GroupModelRun {
         await this.pollOnce(m)
       }
     }
+    this.activeRound = { add: (m) => loops.set(m, loop(m)), loopOf: (m) => loops.get(m) }
+    for (const m of this.live()) this.activeRound.add(m)
+    const during = options.during?.().finally(() => (duringDone = true))
+    const everything = async () => {
+      await during
+      if (loops.size === 0) await options.until
+      // Loops may be added while we wait (a join during the round), so wait until the set stops growing.
+      for (let seen = -1; seen !== loops.size; ) {
+        seen = loops.size
+        await Promise.all(loops.values())
+      }
+    }
     try {
-      await withTimeout(Promise.all(live.map(loop)), ROUND_MS_MAX, () => `poll round (group: ${JSON.stringify(this.eddy.broker.coordinator.describe(GROUP).state)}, members ${live.map((m) => m.name).join(',')})`)
+      await withTimeout(everything(), ROUND_MS_MAX, () => `a poll round (group ${this.eddy.broker.coordinator.describe(GROUP).state}; live ${this.live().map((m) => m.name).join(',') || 'none'})`)
     } finally {
       finished = true
+      this.activeRound = undefined
     }
   }
 
@@ -313,7 +361,9 @@ export class GroupModelRun {
     const owned = new Set(m.consumer.assignment().map((tp) => tp.partition))
     for (const r of records) this.observe(m, r, owned)
     this.checkGroupAssignmentsDisjoint()
-    if (this.config.commitAfterPoll && records.length > 0 && m.state === 'live') await this.commit(m)
+    if (records.length === 0) return
+    if (this.config.processingMs > 0) await sleep(this.config.processingMs)
+    if (this.config.commitAfterPoll && processes(m)) await this.commit(m)
   }
 
   /** Per-delivery checks: the member owns the partition, and within one assignment period offsets are consecutive and each key's sequence rises. */
@@ -509,6 +559,11 @@ export class GroupModelRun {
     const live = this.live()
     return live.length === 0 ? undefined : live[who % live.length]
   }
+}
+
+/** A member still processing what it polls (so it commits): live, or finishing before it leaves. */
+function processes(m: Member): boolean {
+  return m.state === 'live' || m.state === 'leaving'
 }
 
 interface QuietView {

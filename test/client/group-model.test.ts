@@ -4,61 +4,15 @@
 // within an assignment period, never gives one partition to two members of a
 // generation, and delivers exactly once when members commit after processing
 // and only leave cleanly. The harness (group-model-harness.ts) holds the model
-// and the checks; this file holds the generators.
-import { describe, it } from 'vitest'
+// and the checks; group-model-arbitraries.ts the generators.
+import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { ASSIGNOR_NAMES } from '../../src/broker/assignors/index.js'
-import { GroupModelRun, KEYS, LIVE_MEMBERS_MAX, type Action, type Mode, type RunConfig } from './group-model-harness.js'
+import { Eddy } from '../../src/eddy.js'
+import type { Consumer } from '../../src/client/consumer.js'
+import { groupModelProperty } from './group-model-arbitraries.js'
 
-const RECORDS_PER_PRODUCE_MAX = 30
 /** A failing run is shrunk until this budget is spent, then reported as shrunk so far. */
 const PROPERTY_MS_MAX = 100_000
-
-function configArb(mode: Mode): fc.Arbitrary<RunConfig & { initialMembers: number }> {
-  return fc.record({
-    mode: fc.constant(mode),
-    assignor: fc.constantFrom(...ASSIGNOR_NAMES),
-    partitions: fc.integer({ min: 1, max: 6 }),
-    maxRecords: fc.integer({ min: 1, max: 16 }),
-    lingerMs: fc.integer({ min: 0, max: 3 }),
-    commitAfterPoll: mode === 'exactly-once' ? fc.constant(true) : fc.boolean(),
-    initialMembers: fc.integer({ min: 1, max: 3 }),
-  })
-}
-
-function actionArb(mode: Mode): fc.Arbitrary<Action> {
-  const who = fc.nat(LIVE_MEMBERS_MAX - 1)
-  const common: fc.WeightedArbitrary<Action>[] = [
-    { weight: 3, arbitrary: fc.constant({ kind: 'join' as const }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('leave' as const), who }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('produce' as const), keys: fc.array(fc.nat(KEYS.length - 1), { minLength: 1, maxLength: RECORDS_PER_PRODUCE_MAX }) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('poll' as const), rounds: fc.integer({ min: 1, max: 3 }) }) },
-  ]
-  if (mode === 'exactly-once') return fc.oneof(...common)
-  return fc.oneof(
-    ...common,
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash-consumer' as const), who }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('crash-raw' as const), stage: fc.constantFrom('joined' as const, 'synced' as const) }) },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('commit' as const), who }) },
-  )
-}
-
-async function runActions(config: RunConfig & { initialMembers: number }, actions: Action[]): Promise<void> {
-  const run = await GroupModelRun.start(config)
-  try {
-    // A group that starts with members spends the generated actions on interplay rather than on an empty group.
-    for (let i = 0; i < config.initialMembers; i++) await run.apply({ kind: 'join' })
-    for (const action of actions) await run.apply(action)
-    await run.finish()
-  } finally {
-    await run.close()
-  }
-}
-
-function property(mode: Mode) {
-  return fc.asyncProperty(configArb(mode), fc.array(actionArb(mode), { minLength: 4, maxLength: 16 }), runActions)
-}
-
 const assertOptions = { interruptAfterTimeLimit: PROPERTY_MS_MAX, markInterruptAsFailure: true }
 
 describe('consumer group against a reference model', () => {
@@ -66,13 +20,70 @@ describe('consumer group against a reference model', () => {
     // Crashed members (consumers that stop heartbeating, and raw coordinator members
     // abandoned after JoinGroup or SyncGroup) must lose their partitions once their
     // sessions end, and the survivors must re-read whatever was not committed.
-    await fc.assert(property('at-least-once'), { ...assertOptions, numRuns: 10 })
+    await fc.assert(groupModelProperty('at-least-once'), { ...assertOptions, numRuns: 15 })
   })
 
   it('delivers exactly once when every member commits after processing and leaves only cleanly', { timeout: 150_000 }, async () => {
     // With commits after every processed poll and only clean leaves, a rebalance
     // hands a partition over at exactly the committed offset, so no record is
     // delivered twice and none is skipped.
-    await fc.assert(property('exactly-once'), { ...assertOptions, numRuns: 10 })
+    await fc.assert(groupModelProperty('exactly-once'), { ...assertOptions, numRuns: 15 })
+  })
+})
+
+describe('consumer group rebalances settle', () => {
+  it('takes exactly one generation per membership change when one member rejoins slowly', { timeout: 30_000 }, async () => {
+    // A fast member waiting in JoinGroup for a slow one keeps heartbeating; the
+    // REBALANCE_IN_PROGRESS answer describes the rebalance it is already in, so it
+    // must not make the member rejoin once more after it (which starts yet another
+    // generation, waits for the slow member again, and can go on for ever). A
+    // join and then a leave must therefore cost exactly two generations.
+    const heartbeatIntervalMs = 10
+    const slowPollGapMs = 400
+    const eddy = await Eddy.open({ coordinator: { initialRebalanceDelayMs: 10 } })
+    const members: { stop: boolean; loop: Promise<void>; consumer: Consumer }[] = []
+    try {
+      await eddy.admin.createTopic('t', { partitions: 4 })
+      const start = async (clientId: string, pollGapMs: number) => {
+        const consumer = eddy.consumer({ groupId: 'g', clientId, heartbeatIntervalMs, sessionTimeoutMs: 10_000, assignor: 'range' })
+        await consumer.subscribe(['t'])
+        const member = { stop: false, loop: Promise.resolve(), consumer }
+        member.loop = (async () => {
+          while (!member.stop) {
+            await consumer.poll({ timeoutMs: 10 })
+            if (pollGapMs > 0) await new Promise((r) => setTimeout(r, pollGapMs))
+          }
+        })()
+        members.push(member)
+        return member
+      }
+      const generation = () => eddy.broker.coordinator.describe('g').generationId
+      const settle = async (size: number) => {
+        const deadline = Date.now() + 15_000
+        const stable = () => eddy.broker.coordinator.describe('g').state === 'Stable' && eddy.broker.coordinator.describe('g').members.length === size
+        while (!stable()) {
+          if (Date.now() > deadline) throw new Error(`group not Stable with ${size} members within 15 s`)
+          await new Promise((r) => setTimeout(r, 5))
+        }
+        // Long enough for the slow member to poll several times: any extra rebalance would have started by now.
+        await new Promise((r) => setTimeout(r, 4 * slowPollGapMs))
+      }
+      await start('fast', 0)
+      await start('slow', slowPollGapMs)
+      await settle(2)
+      const before = generation()
+      const third = await start('third', 0)
+      await settle(3)
+      expect(generation(), 'generations for one join').toBe(before + 1)
+      third.stop = true
+      await third.loop
+      await third.consumer.close()
+      await settle(2)
+      expect(generation(), 'generations for one join and one leave').toBe(before + 2)
+    } finally {
+      for (const m of members) m.stop = true
+      await Promise.all(members.map((m) => m.loop))
+      await eddy.close()
+    }
   })
 })

@@ -205,6 +205,24 @@ describe('fetch', () => {
     expect(capped[1].records.length).toBe(0)
   })
 
+  it('reads ahead for a consumer that keeps up, and never serves a stale or mismatched range', async () => {
+    const c = await client()
+    await h.eddy.broker.createTopic('ahead', 1)
+    const batches = Array.from({ length: 4 }, (_, i) => encodeRecordBatch([{ value: `batch-${i}` }]))
+    for (const b of batches) await produce(c, 'ahead', 0, b.slice())
+    const one = batches[0].length
+    const fetchAt = async (offset: number) => readFetchResponse(await call(c, 1, 11, fetchBody([{ topic: 'ahead', partition: 0, offset, partitionMaxBytes: one }]))).partitions[0]
+    const first = await fetchAt(0) // starts a readahead of offset 1
+    expect(first.records.length).toBe(one)
+    await produce(c, 'ahead', 0, encodeRecordBatch([{ value: 'late' }]))
+    const second = await fetchAt(1) // served from the readahead, high watermark refreshed
+    expect(new TextDecoder().decode(second.records)).toContain('batch-1')
+    expect(second.highWatermark).toBe(5)
+    const again = await fetchAt(0) // not the range read ahead (offset 2): read afresh
+    expect(new TextDecoder().decode(again.records)).toContain('batch-0')
+    expect(new DataView(again.records.buffer).getBigInt64(0)).toBe(0n)
+  })
+
   it('answers OFFSET_OUT_OF_RANGE (1) past the end and UNKNOWN_TOPIC_OR_PARTITION (3) for unknown topics', async () => {
     const c = await client()
     await h.eddy.broker.createTopic('range', 1)

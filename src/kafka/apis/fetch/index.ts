@@ -3,7 +3,8 @@
 // connection closes. Whole stored batches come back as they are on disk, never
 // re-encoded; the first partition with data always returns at least one
 // batch, even one larger than the byte limits (KIP-74), so a consumer can
-// always make progress.
+// always make progress. A consumer that keeps up gets its next range read
+// ahead (readahead.ts).
 import { defineApi } from '../api.js'
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { RequestContext } from '../../context.js'
@@ -11,6 +12,7 @@ import { errorCodeOf, NONE } from '../../errors.js'
 import { FETCH_RESPONSE_BYTES_MAX, FETCH_WAIT_MS_MAX } from '../../limits.js'
 import type { FetchRequest as BrokerFetchRequest, FetchResponse as BrokerFetchResponse } from '../../../broker/broker.js'
 import type { FetchPartitionResponse, FetchRequest, FetchResponse } from './codec.js'
+import { continuation, startReadahead, takeReadahead } from './readahead.js'
 import { v4 } from './v4.js'
 import { v5 } from './v5.js'
 import { v6 } from './v6.js'
@@ -28,23 +30,28 @@ async function handleFetch(context: RequestContext, request: FetchRequest): Prom
   const wanted: BrokerFetchRequest[] = request.topics.flatMap((t) =>
     t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: Math.max(1, p.partitionMaxBytes) })),
   )
-  let results: BrokerFetchResponse[]
-  try {
-    results = await context.server.broker.fetch(wanted, {
-      maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_WAIT_MS_MAX),
-      minBytes: Math.max(0, request.minBytes),
-      maxBytes: clamp(request.maxBytes, 1, FETCH_RESPONSE_BYTES_MAX),
-      signal: context.signal,
-    })
-  } catch (error) {
-    const errorCode = errorCodeOf(error, context, 'Fetch')
-    results = wanted.map((w) => ({ topic: w.topic, partition: w.partition, records: EMPTY, highWatermark: -1, logStartOffset: -1, errorCode }))
+  const { broker } = context.server
+  const maxBytes = clamp(request.maxBytes, 1, FETCH_RESPONSE_BYTES_MAX)
+  const minBytes = Math.max(0, request.minBytes)
+  const readahead = context.session.fetchReadahead
+  context.session.fetchReadahead = undefined
+  let results = await takeReadahead(broker, readahead, wanted, maxBytes, minBytes)
+  if (!results) {
+    try {
+      results = await broker.fetch(wanted, { maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_WAIT_MS_MAX), minBytes, maxBytes, signal: context.signal })
+    } catch (error) {
+      const errorCode = errorCodeOf(error, context, 'Fetch')
+      results = wanted.map((w) => ({ topic: w.topic, partition: w.partition, records: EMPTY, highWatermark: -1, logStartOffset: -1, errorCode }))
+    }
   }
+  const next = context.signal.aborted ? undefined : continuation(wanted, results)
+  if (next) context.session.fetchReadahead = startReadahead(broker, next, maxBytes)
+  const answered = results
   let at = 0
   const topics = request.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((): FetchPartitionResponse => {
-      const r = results[at++]
+      const r = answered[at++]
       return {
         partitionIndex: r.partition,
         errorCode: r.errorCode,

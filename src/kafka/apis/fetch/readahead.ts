@@ -1,0 +1,85 @@
+// Fetch readahead. A consumer that keeps up asks next for exactly where the
+// last response ended, and librdkafka keeps one fetch in flight per broker, so
+// without readahead every log read sits on the consumer's critical path: read,
+// send, parse, ask, read again. With it, the server reads the next range while
+// the previous response crosses the socket and the client parses it.
+//
+// One readahead per connection, started only after a response that returned
+// data and was at most READAHEAD_BYTES_MAX, and used only when the next request
+// asks for exactly the same partitions, offsets and limits and every partition
+// still holds the range (retention may have moved the log start meanwhile).
+// Anything else drops it. The high watermark is refreshed when it is used.
+import type { Broker, FetchRequest as BrokerFetchRequest, FetchResponse as BrokerFetchResponse } from '../../../broker/broker.js'
+import { batchSizeAt, BATCH_LOG_OVERHEAD, readBatchHeader } from '../../../log/batch-header.js'
+
+/** Largest response that is followed by a readahead of the same size (memory held per connection). */
+export const READAHEAD_BYTES_MAX = 16 * 1024 * 1024
+
+export interface Readahead {
+  key: string
+  results: Promise<BrokerFetchResponse[] | undefined>
+}
+
+export function readaheadKey(wanted: readonly BrokerFetchRequest[], maxBytes: number): string {
+  return `${maxBytes}|${wanted.map((w) => `${w.topic}\u0000${w.partition}\u0000${w.offset}\u0000${w.maxBytes}`).join('|')}`
+}
+
+/** The requests that continue where `results` ended, or undefined when nothing was returned (the consumer is caught up). */
+export function continuation(wanted: readonly BrokerFetchRequest[], results: readonly BrokerFetchResponse[]): BrokerFetchRequest[] | undefined {
+  let bytes = 0
+  const next = wanted.map((w, i) => {
+    const r = results[i]
+    bytes += r.records.length
+    return { ...w, offset: r.errorCode === 0 && r.records.length > 0 ? offsetAfter(r.records, w.offset) : w.offset }
+  })
+  if (bytes === 0 || bytes > READAHEAD_BYTES_MAX) return undefined
+  return next
+}
+
+/** The offset after the last whole batch in `records`. */
+function offsetAfter(records: Uint8Array, fallback: number): number {
+  let next = fallback
+  for (let at = 0; records.length - at >= BATCH_LOG_OVERHEAD; ) {
+    const size = batchSizeAt(records, at)
+    if (size < BATCH_LOG_OVERHEAD || at + size > records.length) break
+    const header = readBatchHeader(records, at)
+    next = header.baseOffset + header.lastOffsetDelta + 1
+    at += size
+  }
+  return next
+}
+
+export function startReadahead(broker: Broker, wanted: BrokerFetchRequest[], maxBytes: number): Readahead {
+  return {
+    key: readaheadKey(wanted, maxBytes),
+    results: broker.fetch(wanted, { maxWaitMs: 0, minBytes: 0, maxBytes }).catch(() => undefined),
+  }
+}
+
+/** The read-ahead results for `wanted`, if they match it and still stand; refreshed watermarks. */
+export async function takeReadahead(
+  broker: Broker,
+  readahead: Readahead | undefined,
+  wanted: readonly BrokerFetchRequest[],
+  maxBytes: number,
+  minBytes: number,
+): Promise<BrokerFetchResponse[] | undefined> {
+  if (!readahead || readahead.key !== readaheadKey(wanted, maxBytes)) return undefined
+  const results = await readahead.results
+  if (!results) return undefined
+  const bytes = results.reduce((sum, r) => sum + r.records.length, 0)
+  if (bytes === 0 || bytes < minBytes) return undefined
+  const refreshed: BrokerFetchResponse[] = []
+  for (const r of results) {
+    if (r.errorCode !== 0) return undefined
+    try {
+      const logStartOffset = await broker.listOffset(r.topic, r.partition, -2)
+      const highWatermark = await broker.listOffset(r.topic, r.partition, -1)
+      if (logStartOffset > r.logStartOffset || highWatermark < r.highWatermark) return undefined
+      refreshed.push({ ...r, logStartOffset, highWatermark })
+    } catch {
+      return undefined
+    }
+  }
+  return refreshed
+}
