@@ -115,6 +115,19 @@ export class Broker {
     await this.topics.create(name, partitions, config)
   }
 
+  /**
+   * Deletes a topic with everything the broker keeps about it: idempotent
+   * producer state and groups' committed offsets, so a topic created again
+   * under the same name starts clean (as in Kafka).
+   */
+  async deleteTopic(name: string): Promise<void> {
+    this.assertOpen()
+    if (name.startsWith('__')) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `internal topic "${name}" cannot be deleted`)
+    await this.topics.delete(name)
+    for (const key of [...this.producerStates.keys()]) if (key.startsWith(`${name}\u0000`)) this.producerStates.delete(key)
+    await this.offsets().deleteTopic(name)
+  }
+
   /** The partition count, creating the topic first when auto-creation is on. */
   async ensureTopic(name: string): Promise<number> {
     const existing = this.topics.partitionCount(name)

@@ -96,6 +96,20 @@ export class OffsetStore {
     this.offsets.delete(group)
   }
 
+  /** Deletes every group's offsets for a topic (tombstones), when the topic is deleted. */
+  async deleteTopic(topic: string): Promise<void> {
+    const records: { key: string; value: null }[] = []
+    for (const [group, groupOffsets] of this.offsets) {
+      for (const tp of groupOffsets.keys()) {
+        const [t, partition] = tp.split('\u0000')
+        if (t === topic) records.push({ key: JSON.stringify(['g', group, t, Number(partition)]), value: null })
+      }
+    }
+    if (records.length === 0) return
+    await this.log.append(encodeRecordBatch(records))
+    for (const r of records) this.apply(r.key, null)
+  }
+
   committed(group: string, topic: string, partition: number): CommittedOffset | undefined {
     return this.offsets.get(group)?.get(`${topic}\u0000${partition}`)
   }

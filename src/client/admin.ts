@@ -59,7 +59,7 @@ export class Admin {
 
   async deleteTopic(name: string): Promise<void> {
     if (!this.broker.topics.describe(name)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${name}"`)
-    await this.broker.topics.delete(name)
+    await this.broker.deleteTopic(name)
   }
 
   /** Raises a topic's partition count (Kafka never lowers it). */

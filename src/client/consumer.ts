@@ -500,7 +500,9 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   }
 
   private heartbeat(): void {
-    if (!this.subscription || this.memberId === '' || this.needsJoin) return
+    // No heartbeats while this member is joining or syncing (Kafka pauses its heartbeat thread too):
+    // a heartbeat for the old generation would answer REBALANCE_IN_PROGRESS and start a needless second rebalance.
+    if (!this.subscription || this.memberId === '' || this.needsJoin || this.joining) return
     // Like Kafka's heartbeat thread: a member that stops polling leaves, so its partitions move on.
     if (Date.now() - this.lastPollMs > this.options.maxPollIntervalMs) {
       this.broker.coordinator.leave(this.groupId!, [{ memberId: this.memberId, groupInstanceId: this.groupInstanceId }])

@@ -200,6 +200,24 @@ describe('consumer groups', () => {
     expect(() => c.assign([{ topic: 'nope', partition: 0 }])).toThrow(/unknown topic "nope"/)
   })
 
+  // Deleting a topic forgets its committed offsets and producer state, so a new topic of that name starts clean.
+  it('forgets committed offsets and producer state when a topic is deleted', async () => {
+    const eddy = await newEddy()
+    await eddy.admin.createTopic('ephemeral', { partitions: 1 })
+    const producer = eddy.producer({ idempotent: true })
+    await producer.send('ephemeral', [{ value: 'a' }, { value: 'b' }])
+    await eddy.admin.resetOffsets('g', 'ephemeral', 'latest')
+    expect(eddy.broker.committedOffset('g', 'ephemeral', 0)?.offset).toBe(2)
+    await eddy.admin.deleteTopic('ephemeral')
+    expect(eddy.broker.committedOffset('g', 'ephemeral', 0)).toBeUndefined()
+    await expect(eddy.admin.deleteTopic('__consumer_offsets')).rejects.toThrow(/internal topic "__consumer_offsets" cannot be deleted/)
+    await eddy.admin.createTopic('ephemeral', { partitions: 1 })
+    // A fresh idempotent producer starts at sequence 0 on the new topic; stale state would not matter, but stale offsets would.
+    const sent = await eddy.producer({ idempotent: true }).send('ephemeral', { value: 'c' })
+    expect(sent.offset).toBe(0)
+    expect((await eddy.admin.describeGroup('g')).offsets).toEqual([])
+  })
+
   // Regex subscriptions pick up matching topics, and admin describes members, offsets and lag.
   it('subscribes by pattern and reports lag through admin', async () => {
     const eddy = await newEddy()

@@ -24,7 +24,7 @@ export const deleteTopics = defineApi<DeleteTopicsRequest, DeleteTopicsResponse>
       continue
     }
     try {
-      await broker.topics.delete(name)
+      await broker.deleteTopic(name)
       responses.push({ name, errorCode: NONE })
     } catch (error) {
       responses.push({ name, errorCode: errorCodeOf(error, context, `DeleteTopics "${name}"`) })
