@@ -41,8 +41,11 @@ export class Eddy {
 
   static async open(options: EddyOptions = {}): Promise<Eddy> {
     checkOptions('Eddy.open', options, EDDY_OPTION_KEYS)
-    const storage = options.storage ?? (options.dataDir !== undefined ? await nodeStorage() : new MemoryStorage())
-    const store = await TopicStore.open({ storage, dir: options.dataDir ?? '/eddy', defaults: options.topicDefaults })
+    const inMemory = options.storage === undefined && options.dataDir === undefined
+    const storage = options.storage ?? (inMemory ? new MemoryStorage({ simulateCrashes: false }) : await nodeStorage())
+    // In memory there is nothing to make durable, so appends are acknowledged without flushing.
+    const defaults = inMemory ? { 'flush.policy': 'os', ...options.topicDefaults } : options.topicDefaults
+    const store = await TopicStore.open({ storage, dir: options.dataDir ?? '/eddy', defaults })
     const broker = new Broker(new StoreTopics(store), {
       autoCreateTopics: options.autoCreateTopics ?? true,
       defaultPartitions: options.defaultPartitions ?? 1,

@@ -11,7 +11,7 @@ import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.j
 import { ProducerStateTable } from './producer-state.js'
 import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
 import type { AppendResult, BrokerPartition, BrokerTopics, TopicConfigMap } from './ports.js'
-import { readBatchHeader, validateBatch, BATCH_LOG_OVERHEAD, batchSizeAt, CorruptBatchError } from '../log/batch-header.js'
+import { readBatchHeader, BATCH_LOG_OVERHEAD, batchSizeAt, CorruptBatchError } from '../log/batch-header.js'
 
 export interface BrokerOptions {
   coordinator?: CoordinatorOptions
@@ -161,9 +161,12 @@ export class Broker {
     } catch (error) {
       return Promise.reject(error)
     }
+    // The log validates the whole batch (size, magic, CRC) before it assigns offsets;
+    // here only the header is read, for the idempotence check, so the CRC is computed once.
     let header
     try {
-      header = validateBatch(batch)
+      header = readBatchHeader(batch)
+      if (header.batchLength + BATCH_LOG_OVERHEAD !== batch.length) throw new CorruptBatchError(`batch length field says ${header.batchLength + BATCH_LOG_OVERHEAD} bytes but ${batch.length} were sent`)
     } catch (error) {
       const detail = error instanceof CorruptBatchError ? error.message : String(error)
       return Promise.reject(new KafkaError('CORRUPT_MESSAGE', `${topic}-${partition}: ${detail}`))

@@ -84,7 +84,7 @@ export class StoreTopics implements BrokerTopics {
   }
 
   partitionCount(name: string): number | undefined {
-    return this.store.hasTopic(name) ? this.store.describeTopic(name).partitionCount : undefined
+    return this.store.partitionCount(name)
   }
 
   partition(topic: string, partition: number): BrokerPartition {

@@ -53,8 +53,17 @@ interface PendingBatch {
   partition: number
   records: RecordInput[]
   bytes: number
-  waiters: { index: number; resolve: (m: RecordMetadata) => void; reject: (e: unknown) => void }[]
+  /** One promise per batch, not per record: it resolves to the batch's base offset (-1 with acks 0). */
+  done: Promise<number>
+  resolve(baseOffset: number): void
+  reject(error: unknown): void
   timer?: ReturnType<typeof setTimeout>
+}
+
+/** Where one record went: its batch and its index in it. */
+interface Placement {
+  batch: PendingBatch
+  index: number
 }
 
 const PRODUCER_OPTION_KEYS = ['acks', 'idempotent', 'lingerMs', 'batchSize', 'compression', 'retries', 'retryBackoffMs', 'partitioner', 'keySerializer', 'valueSerializer', 'clientId']
@@ -118,12 +127,20 @@ export class Producer {
     const records = typeof topicOrRequest === 'string' ? recordOrRecords : topicOrRequest.messages
     if (typeof topic !== 'string' || topic.length === 0) throw new TypeError('send needs a topic name')
     if (records === undefined || records === null) throw new TypeError(`send to "${topic}" needs a record or an array of records`)
-    const partitionCount = await this.broker.ensureTopic(topic)
-    if (Array.isArray(records)) return Promise.all((records as readonly ProducerRecord[]).map((r) => this.enqueue(topic, r, partitionCount)))
-    return this.enqueue(topic, records as ProducerRecord, partitionCount)
+    // Known topics take the synchronous path: no await per send on the hot path.
+    const partitionCount = this.broker.partitionCount(topic) ?? (await this.broker.ensureTopic(topic))
+    if (!Array.isArray(records)) {
+      const placement = this.place(topic, records as ProducerRecord, partitionCount)
+      return metadataOf(placement, await placement.batch.done)
+    }
+    const placements = (records as readonly ProducerRecord[]).map((r) => this.place(topic, r, partitionCount))
+    const baseOffsets = new Map<PendingBatch, number>()
+    for (const { batch } of placements) if (!baseOffsets.has(batch)) baseOffsets.set(batch, await batch.done)
+    return placements.map((placement) => metadataOf(placement, baseOffsets.get(placement.batch)!))
   }
 
-  private enqueue(topic: string, record: ProducerRecord, partitionCount: number): Promise<RecordMetadata> {
+  /** Serialises, partitions and appends one record to its partition's open batch. */
+  private place(topic: string, record: ProducerRecord, partitionCount: number): Placement {
     if (record === null || typeof record !== 'object') throw new TypeError(`a record for "${topic}" must be an object with a value`)
     const key = serialize(record.key, this.keySerializer, `key of a record for "${topic}"`)
     const value = serialize(record.value, this.valueSerializer, `value of a record for "${topic}"`)
@@ -133,20 +150,19 @@ export class Producer {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0..${partitionCount - 1}, not ${partition}`)
     }
     const timestamp = record.timestamp ?? Date.now()
-    const headers = normaliseHeaders(record.headers)
+    const headers = record.headers === undefined ? undefined : normaliseHeaders(record.headers)
     const slot = `${topic}\u0000${partition}`
     let batch = this.pending.get(slot)
     if (!batch) {
-      batch = { topic, partition, records: [], bytes: 0, waiters: [] }
+      batch = newBatch(topic, partition)
       this.pending.set(slot, batch)
     }
     const index = batch.records.length
     batch.records.push({ key, value, headers, timestamp })
     batch.bytes += sizeOf(key) + sizeOf(value) + 16
-    const result = new Promise<RecordMetadata>((resolve, reject) => batch!.waiters.push({ index, resolve, reject }))
     if (batch.bytes >= this.batchSize) this.sendBatch(slot)
     else if (!batch.timer) batch.timer = setTimeout(() => this.sendBatch(slot), this.lingerMs)
-    return result
+    return { batch, index }
   }
 
   private sendBatch(slot: string): void {
@@ -170,25 +186,23 @@ export class Producer {
         ...(this.idempotent ? { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: this.nextSequence(batch) } : {}),
       })
     } catch (error) {
-      for (const w of batch.waiters) w.reject(error)
+      batch.reject(error)
       return
     }
     if (this.acks === 0) {
-      for (const w of batch.waiters) w.resolve({ topic: batch.topic, partition: batch.partition, offset: -1, timestamp: batch.records[w.index].timestamp! })
+      batch.resolve(-1)
       await this.broker.produce(batch.topic, batch.partition, bytes).catch(() => undefined)
       return
     }
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await this.broker.produce(batch.topic, batch.partition, bytes)
-        for (const w of batch.waiters) {
-          w.resolve({ topic: batch.topic, partition: batch.partition, offset: result.baseOffset + w.index, timestamp: batch.records[w.index].timestamp! })
-        }
+        batch.resolve(result.baseOffset)
         return
       } catch (error) {
         const retriable = error instanceof KafkaError && error.retriable
         if (!retriable || attempt >= this.retries) {
-          for (const w of batch.waiters) w.reject(error)
+          batch.reject(error)
           return
         }
         // Exponential backoff; the same bytes (same sequence) are resent, so the broker can drop a duplicate.
@@ -215,6 +229,22 @@ export class Producer {
     await this.flush()
     this.closed = true
   }
+}
+
+function newBatch(topic: string, partition: number): PendingBatch {
+  let resolve!: (baseOffset: number) => void
+  let reject!: (error: unknown) => void
+  const done = new Promise<number>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  // A batch nobody awaits any more (its sender gave up) must not become an unhandled rejection.
+  done.catch(() => undefined)
+  return { topic, partition, records: [], bytes: 0, done, resolve, reject }
+}
+
+function metadataOf({ batch, index }: Placement, baseOffset: number): RecordMetadata {
+  return { topic: batch.topic, partition: batch.partition, offset: baseOffset < 0 ? -1 : baseOffset + index, timestamp: batch.records[index].timestamp! }
 }
 
 function normaliseHeaders(headers: HeadersInput | undefined): RecordInput['headers'] {

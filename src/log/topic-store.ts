@@ -251,6 +251,11 @@ export class TopicStore {
     return [...this.topics.keys()].sort()
   }
 
+  /** The partition count of a topic, or undefined if there is no such topic (cheap: no log is touched). */
+  partitionCount(name: string): number | undefined {
+    return this.topics.get(name)?.partitions
+  }
+
   hasTopic(name: string): boolean {
     return this.topics.has(name)
   }

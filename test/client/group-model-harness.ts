@@ -9,10 +9,10 @@
 // end-of-run properties (at-least-once, exactly-once, committed offsets at the
 // log end) are checked by `finish()` after the surviving members drain.
 //
-// Polling discipline: a member's poll can block inside JoinGroup until every
-// other member rejoins, so members are always polled concurrently, each in its
-// own loop, and a round ends only when the group is quiet (Stable or Empty,
-// with every live consumer a member) and every loop is parked outside a poll.
+// Polling discipline: a member rejoins a rebalance only when it polls, so
+// members are always polled concurrently, each in its own loop, and a round
+// ends only when the group is quiet (Stable or Empty, with every live consumer
+// a member) and every loop is parked outside a poll.
 // Waits are on conditions, with generous caps, never on fixed sleeps, so a
 // loaded machine makes a run slower rather than wrong.
 import { Eddy } from '../../src/eddy.js'
@@ -91,6 +91,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class GroupModelRun {
   private readonly members: Member[] = []
   private readonly nextSeqByKey = new Map<string, number>()
+  /** Exactly-once runs: key → the seq the group must process next. */
+  private readonly nextProcessedSeqByKey = new Map<string, number>()
   /** `partition:offset` → value, from the producer's acknowledgements. */
   private readonly produced = new Map<string, string>()
   /** `partition:offset` → the values delivered there (one entry per delivery). */
@@ -356,17 +358,29 @@ export class GroupModelRun {
     }
   }
 
+  /**
+   * One poll and the processing of what it returned. A record counts as
+   * delivered when its processing finishes: a member that crashes while
+   * processing has delivered nothing from that poll.
+   */
   private async pollOnce(m: Member): Promise<void> {
     const records = await m.consumer.poll({ maxRecords: this.config.maxRecords, timeoutMs: POLL_TIMEOUT_MS })
     const owned = new Set(m.consumer.assignment().map((tp) => tp.partition))
-    for (const r of records) this.observe(m, r, owned)
     this.checkGroupAssignmentsDisjoint()
     if (records.length === 0) return
     if (this.config.processingMs > 0) await sleep(this.config.processingMs)
+    if (m.state === 'crashed') return
+    for (const r of records) this.observe(m, r, owned)
     if (this.config.commitAfterPoll && processes(m)) await this.commit(m)
   }
 
-  /** Per-delivery checks: the member owns the partition, and within one assignment period offsets are consecutive and each key's sequence rises. */
+  /**
+   * Per-delivery checks: the member owned the partition when the poll returned
+   * and still does when it has processed the record (Kafka revokes only inside
+   * poll, so processing never overlaps a handover); within one assignment period
+   * offsets are consecutive and each key's sequence rises; and in exactly-once
+   * runs the group as a whole processes each key's records in sequence order.
+   */
   private observe(m: Member, r: ConsumerRecord<string, string>, owned: Set<number>): void {
     const at = `${m.name} ${r.partition}@${r.offset}`
     const list = this.deliveries.get(`${r.partition}:${r.offset}`) ?? []
@@ -377,8 +391,14 @@ export class GroupModelRun {
     const seq = Number(seqText)
     if (r.key !== key) this.violations.add(`${at}: key ${r.key} carries the value ${r.value}`)
     const period = m.periods.get(r.partition)
+    if (this.config.mode === 'exactly-once') {
+      const expected = this.nextProcessedSeqByKey.get(key) ?? 0
+      if (seq !== expected) this.violations.add(`${at}: the group processed ${key}:${seq} when ${key}:${expected} was next`)
+      this.nextProcessedSeqByKey.set(key, Math.max(expected, seq + 1))
+    }
     if (!period) {
-      this.violations.add(`${at}: delivered outside any assignment period (no onPartitionsAssigned for it)`)
+      const why = owned.has(r.partition) ? 'the partition was revoked while the member was still processing the records its last poll returned' : 'no onPartitionsAssigned for it'
+      this.violations.add(`${at}: processed outside any assignment period (${why})`)
       return
     }
     if (period.lastOffset !== undefined && r.offset !== period.lastOffset + 1) {

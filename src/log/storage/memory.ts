@@ -120,12 +120,21 @@ export class MemoryStorage implements Storage {
   /** Optional fault injection for tests. */
   faults: FaultHook | undefined
 
-  constructor() {
+  /**
+   * `simulateCrashes: false` skips keeping a durable copy of every file (sync
+   * becomes free and memory is halved); `crash()` is then unavailable. Eddy's
+   * in-memory mode uses it: nothing in memory survives a crash anyway.
+   */
+  readonly simulateCrashes: boolean
+
+  constructor(options: { simulateCrashes?: boolean } = {}) {
+    this.simulateCrashes = options.simulateCrashes ?? true
     this.root.durableEntries = this.root.entries
   }
 
   /** Simulates a machine crash: unsynced data and directory changes are lost, handles die. */
   crash(options: CrashOptions = {}): void {
+    if (!this.simulateCrashes) throw new StorageError('crash() needs a MemoryStorage created with simulateCrashes: true', 'EINVAL', '/')
     for (const handle of this.handles) handle.invalidate()
     this.handles.clear()
     this.crashDir(this.root, options.random)
@@ -333,7 +342,8 @@ class MemoryFile implements StorageFile {
   }
 
   async sync(): Promise<void> {
-    this.live('sync').sync()
+    const node = this.live('sync')
+    if (this.storage.simulateCrashes) node.sync()
   }
 
   async close(): Promise<void> {
