@@ -31,7 +31,7 @@ describe('consumer group against a reference model', () => {
   })
 })
 
-describe('consumer group rebalances settle', () => {
+describe('consumer group rebalance protocol', () => {
   it('takes exactly one generation per membership change when one member rejoins slowly', { timeout: 30_000 }, async () => {
     // A fast member waiting in JoinGroup for a slow one keeps heartbeating; the
     // REBALANCE_IN_PROGRESS answer describes the rebalance it is already in, so it
@@ -80,6 +80,72 @@ describe('consumer group rebalances settle', () => {
       await third.consumer.close()
       await settle(2)
       expect(generation(), 'generations for one join and one leave').toBe(before + 2)
+    } finally {
+      for (const m of members) m.stop = true
+      await Promise.all(members.map((m) => m.loop))
+      await eddy.close()
+    }
+  })
+
+  it('runs rebalance callbacks only inside poll() or close(), never while the application processes a poll', { timeout: 30_000 }, async () => {
+    // Kafka invokes the rebalance listener only inside poll(), so a member that
+    // commits in onPartitionsRevoked has finished every record it was given and
+    // the next owner cannot start on a partition whose earlier records are still
+    // being processed. Members here spend 50 ms on each poll's records; one is a
+    // slow poller, so cooperative rebalances finish while others are mid-batch.
+    const eddy = await Eddy.open({ coordinator: { initialRebalanceDelayMs: 10 } })
+    const members: { stop: boolean; loop: Promise<void> }[] = []
+    const outsideCalls: string[] = []
+    let callbacks = 0
+    try {
+      await eddy.admin.createTopic('t', { partitions: 6 })
+      await eddy.producer().send('t', Array.from({ length: 3000 }, (_, i) => ({ key: `k${i % 64}`, value: String(i) })))
+      const start = async (name: string, pollGapMs: number) => {
+        let inConsumerCall = false
+        const check = (what: string, partitions: { partition: number }[]) => {
+          callbacks++
+          if (!inConsumerCall) outsideCalls.push(`${name} ${what} [${partitions.map((tp) => tp.partition)}]`)
+        }
+        const consumer: Consumer<string, string> = eddy.consumer({
+          groupId: 'g',
+          clientId: name,
+          heartbeatIntervalMs: 10,
+          sessionTimeoutMs: 10_000,
+          assignor: 'cooperative-sticky',
+          autoOffsetReset: 'earliest',
+          maxPollRecords: 2,
+          rebalanceListener: {
+            onPartitionsRevoked: (tps) => check('revoked', tps),
+            onPartitionsAssigned: (tps) => check('assigned', tps),
+            onPartitionsLost: (tps) => check('lost', tps),
+          },
+        })
+        await consumer.subscribe(['t'])
+        const member = { stop: false, loop: Promise.resolve() }
+        member.loop = (async () => {
+          while (!member.stop) {
+            inConsumerCall = true
+            const records = await consumer.poll({ timeoutMs: 10 })
+            inConsumerCall = false
+            if (records.length > 0 || pollGapMs > 0) await new Promise((r) => setTimeout(r, Math.max(pollGapMs, 50)))
+          }
+          inConsumerCall = true
+          await consumer.close()
+        })()
+        members.push(member)
+      }
+      await start('a', 0)
+      await start('slow', 300)
+      await new Promise((r) => setTimeout(r, 1000))
+      await start('b', 0)
+      await new Promise((r) => setTimeout(r, 1500))
+      await start('d', 0)
+      await new Promise((r) => setTimeout(r, 1500))
+      for (const m of members) m.stop = true
+      await Promise.all(members.map((m) => m.loop))
+      // Partitions moved (members join one by one, then all leave), so the listener had work; none of it may run between calls.
+      expect(callbacks).toBeGreaterThan(4)
+      expect(outsideCalls, 'rebalance callbacks that ran while the application was processing records').toEqual([])
     } finally {
       for (const m of members) m.stop = true
       await Promise.all(members.map((m) => m.loop))
