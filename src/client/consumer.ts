@@ -94,6 +94,10 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   private joinedTopics: string[] = []
   private joining: Promise<void> | undefined
   private groupError: unknown
+  /** An assignment synced in the background, applied (with its callbacks) inside the next poll, as in Kafka. */
+  private pendingAssignment: TopicPartition[] | undefined
+  /** The coordinator forgot this member: its partitions are lost (onPartitionsLost) inside the next poll. */
+  private memberLost = false
 
   constructor(
     private readonly broker: Broker,
@@ -188,7 +192,12 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       if (this.buffer.length > 0 || Date.now() >= deadline || this.closed) break
     }
     const out = this.buffer.splice(0, maxRecords)
-    for (const r of out) this.positions.set(tpKey(r), r.offset + 1)
+    // One position update per run of records from the same partition.
+    for (let i = 0; i < out.length; i++) {
+      const r = out[i]
+      const next = out[i + 1]
+      if (next === undefined || next.partition !== r.partition || next.topic !== r.topic) this.positions.set(tpKey(r), r.offset + 1)
+    }
     return out
   }
 
@@ -233,26 +242,28 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   }
 
   private decodeInto(topic: string, partition: number, bytes: Uint8Array, fromOffset: number): void {
+    const { keyDeserializer, valueDeserializer } = this.options
     let at = 0
     while (at < bytes.length) {
       const size = batchSizeAt(bytes, at)
       if (size < 0 || at + size > bytes.length) break
-      const batch = decodeRecordBatch(bytes.subarray(at, at + size))
+      // The log verified every batch's CRC as it read it; checking again here would double the cost.
+      const batch = decodeRecordBatch(bytes.subarray(at, at + size), { verifyCrc: false })
       at += size
       if (batch.header.isControl) continue
-      for (const r of batch.toRecords()) {
-        if (r.offset < fromOffset) continue
-        const where = () => `${topic}-${partition}@${r.offset}`
-        const headers: Record<string, Uint8Array | null> = {}
-        for (const h of r.headers) headers[h.key] = h.value
+      // Columns, not toRecords(): one object per record (the ConsumerRecord), no intermediate ones.
+      for (let i = 0; i < batch.count; i++) {
+        const offset = batch.offsets[i]
+        if (offset < fromOffset) continue
+        const where = () => `${topic}-${partition}@${offset}`
         this.buffer.push({
           topic,
           partition,
-          offset: r.offset,
-          timestamp: r.timestamp,
-          key: deserialize(r.key, this.options.keyDeserializer, where) as K,
-          value: deserialize(r.value, this.options.valueDeserializer, where) as V,
-          headers,
+          offset,
+          timestamp: batch.timestamps[i],
+          key: (keyDeserializer === 'bytes' ? batch.key(i) : deserialize(batch.key(i), keyDeserializer, where)) as K,
+          value: (valueDeserializer === 'bytes' ? batch.value(i) : deserialize(batch.value(i), valueDeserializer, where)) as V,
+          headers: batch.headerCounts[i] === 0 ? NO_HEADERS : headersObject(batch.headers(i)),
         })
       }
     }
@@ -357,30 +368,52 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
 
   // ------------------------------------------------------------------ group membership
 
-  /** Starts a rebalance if one is needed and waits for it until the deadline; true once the member is in a stable group. */
+  /**
+   * Runs the group protocol's client side from inside poll: callbacks
+   * (revoked, assigned, lost) and assignment changes happen here, never while the
+   * application is still processing records from an earlier poll. JoinGroup and
+   * SyncGroup themselves run in the background, so poll never blocks past its
+   * timeout waiting for other members. True once the member is in a stable group.
+   */
   private async groupReady(deadline: number): Promise<boolean> {
-    const topics = this.subscribedTopics()
-    if (topics.join('\u0000') !== this.joinedTopics.join('\u0000')) this.needsJoin = true
-    if (!this.joining && this.needsJoin) {
-      this.joining = this.rebalance(topics)
-        .catch((error: unknown) => {
-          this.groupError = error
-        })
-        .finally(() => {
-          this.joining = undefined
-        })
+    for (;;) {
+      this.throwGroupError()
+      if (this.memberLost) {
+        this.memberLost = false
+        await this.losePartitions()
+      }
+      if (this.pendingAssignment) {
+        const next = this.pendingAssignment
+        this.pendingAssignment = undefined
+        await this.applyAssignment(next)
+      }
+      const topics = this.subscribedTopics()
+      if (topics.join('\u0000') !== this.joinedTopics.join('\u0000')) this.needsJoin = true
+      if (!this.joining && this.needsJoin) await this.startRebalance(topics)
+      if (!this.joining) return !this.needsJoin
+      const joining = this.joining
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const timedOut = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()))
+      })
+      const outcome = await Promise.race([joining.then(() => 'joined' as const), timedOut])
+      clearTimeout(timer)
+      if (outcome === 'timeout') return false
     }
-    this.throwGroupError()
-    if (!this.joining) return true
-    const joining = this.joining
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()))
-    })
-    const outcome = await Promise.race([joining.then(() => 'joined' as const), timedOut])
-    clearTimeout(timer)
-    this.throwGroupError()
-    return outcome === 'joined' && !this.needsJoin
+  }
+
+  /** What happens before rejoining, in the application's poll: eager members give up everything first. */
+  private async startRebalance(topics: string[]): Promise<void> {
+    const protocol = this.protocol ?? this.assignors[0]
+    if (protocol.protocol === 'eager' && this.assigned.length > 0) await this.revoke(this.assigned)
+    else if (this.options.enableAutoCommit && this.assigned.length > 0) await this.commitSync().catch(() => undefined)
+    this.joining = this.rebalance(topics)
+      .catch((error: unknown) => {
+        this.groupError = error
+      })
+      .finally(() => {
+        this.joining = undefined
+      })
   }
 
   /** A background rebalance failed (e.g. this static member was fenced): the next poll reports it. */
@@ -392,16 +425,13 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   }
 
   private async rebalance(topics: string[]): Promise<void> {
-    for (let attempt = 0; this.needsJoin && !this.closed; attempt++) {
+    for (let attempt = 0; this.needsJoin && !this.closed && !this.memberLost; attempt++) {
       if (attempt > 50) throw new Error(`consumer for group "${this.groupId}" could not complete a rebalance after ${attempt} attempts`)
       await this.joinGroup(topics)
     }
   }
 
   private async joinGroup(topics: string[]): Promise<void> {
-    const protocol = this.protocol ?? this.assignors[0]
-    if (protocol.protocol === 'eager' && this.assigned.length > 0) await this.revoke(this.assigned)
-    if (this.options.enableAutoCommit && protocol.protocol === 'cooperative') await this.commitSync().catch(() => undefined)
     const metadata = encodeSubscription({ topics, ownedPartitions: this.assigned, generationId: this.generationId }, 2)
     this.needsJoin = false
     this.joinedTopics = topics
@@ -422,7 +452,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     const assignments = join.leader === join.memberId ? await this.computeAssignments(join.members) : undefined
     const sync = await this.broker.coordinator.sync({ groupId: this.groupId!, generationId: join.generationId, memberId: this.memberId, groupInstanceId: this.groupInstanceId, assignments })
     if (sync.errorCode !== 0) return this.handleGroupError(sync.errorCode, 'sync')
-    await this.applyAssignment(decodeAssignment(sync.assignment).partitions)
+    this.pendingAssignment = decodeAssignment(sync.assignment).partitions
   }
 
   private async computeAssignments(members: readonly { memberId: string; groupInstanceId: string | null; metadata: Uint8Array }[]) {
@@ -471,18 +501,23 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       return
     }
     if (code === KafkaErrors.UNKNOWN_MEMBER_ID.code || code === KafkaErrors.FENCED_INSTANCE_ID.code) {
-      await this.losePartitions()
+      this.forgetMembership()
       if (code === KafkaErrors.FENCED_INSTANCE_ID.code) throw KafkaError.fromCode(code, `${step} for group "${this.groupId}"`)
-      this.needsJoin = true
       return
     }
     throw KafkaError.fromCode(code, `${step} for group "${this.groupId}"`)
   }
 
-  private async losePartitions(): Promise<void> {
-    const lost = this.assigned
+  /** The coordinator no longer knows this member: rejoin as new, and lose the partitions in the next poll. */
+  private forgetMembership(): void {
     this.memberId = ''
     this.generationId = -1
+    this.memberLost = true
+    this.needsJoin = true
+  }
+
+  private async losePartitions(): Promise<void> {
+    const lost = this.assigned
     if (lost.length > 0) {
       await this.listener.onPartitionsLost?.([...lost])
       this.dropPartitions(lost)
@@ -506,13 +541,12 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     // Like Kafka's heartbeat thread: a member that stops polling leaves, so its partitions move on.
     if (Date.now() - this.lastPollMs > this.options.maxPollIntervalMs) {
       this.broker.coordinator.leave(this.groupId!, [{ memberId: this.memberId, groupInstanceId: this.groupInstanceId }])
-      this.memberId = ''
-      this.needsJoin = true
+      this.forgetMembership()
       return
     }
     const code = this.broker.coordinator.heartbeat(this.groupId!, this.generationId, this.memberId, this.groupInstanceId)
     if (code === 0) return
-    if (code === KafkaErrors.UNKNOWN_MEMBER_ID.code) this.memberId = ''
+    if (code === KafkaErrors.UNKNOWN_MEMBER_ID.code) this.forgetMembership()
     this.needsJoin = true
     this.interruptPoll()
   }
@@ -548,6 +582,15 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       throw new RangeError(`${tp.topic}-${tp.partition} is not assigned to this consumer (assigned: ${this.assigned.map((a) => `${a.topic}-${a.partition}`).join(', ') || 'none'})`)
     }
   }
+}
+
+/** Shared by every record without headers; frozen so no consumer can change it for the others. */
+const NO_HEADERS: Record<string, Uint8Array | null> = Object.freeze({}) as Record<string, Uint8Array | null>
+
+function headersObject(list: readonly { key: string; value: Uint8Array | null }[]): Record<string, Uint8Array | null> {
+  const out: Record<string, Uint8Array | null> = {}
+  for (const h of list) out[h.key] = h.value
+  return out
 }
 
 function positive(name: string, value: number): number {
