@@ -75,3 +75,39 @@ export type { PartitionerFunction, PartitionerName } from './client/partitioners
 export { KafkaError, KafkaErrors } from './broker/errors.js'
 export { createAssignor, RangeAssignor, RoundRobinAssignor, StickyAssignor, CooperativeStickyAssignor } from './broker/assignors/index.js'
 export type { TopicPartition, AssignorName, PartitionAssignor } from './broker/assignors/index.js'
+export {
+  StreamConfigError,
+  StreamInputError,
+  BoundedOutOfOrdernessWatermarks,
+  CombinedWatermark,
+  PartitionedWatermarks,
+  MIN_WATERMARK,
+  MAX_WATERMARK,
+  WindowOperator,
+  windows,
+  aggregates,
+  triggers,
+  ObjectAccumulatorStore,
+  NumericAccumulatorStore,
+} from './stream/index.js'
+export type {
+  TimestampExtractor,
+  WatermarkGenerator,
+  BoundedOutOfOrdernessOptions,
+  CombinedWatermarkOptions,
+  PartitionedWatermarkOptions,
+  TimeWindow,
+  WindowAssigner,
+  TumblingOptions,
+  SlidingOptions,
+  SessionOptions,
+  AggregateFunction,
+  AccumulatorStore,
+  Trigger,
+  KeyedBatch,
+  WindowResult,
+  LateRecord,
+  WindowOutput,
+  WindowOperatorOptions,
+  WindowOperatorStats,
+} from './stream/index.js'
