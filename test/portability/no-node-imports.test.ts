@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildBrowserBundle } from '../../scripts/build-browser-bundle.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const CORE_ROOTS = ['src/wasm', 'src/sketch', 'src/hash.ts']
+const CORE_ROOTS = ['src/wasm', 'src/sketch', 'src/hash.ts', 'src/stream']
 const PACKAGE_ROOT = 'src/index.ts'
 const nodeBuiltins = new Set(builtinModules)
 
