@@ -14,7 +14,7 @@ import { ASSIGNOR_NAMES, createAssignor, tpKey, type AssignorName, type Partitio
 import { memberChanges } from '../broker/assignors/changes.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../broker/group/consumer-protocol.js'
 import { batchSizeAt } from '../log/batch-header.js'
-import { decodeRecordBatch } from '../log/record-batch.js'
+import { decodeRecordBatch, type DecodedBatch } from '../log/record-batch.js'
 import { deserialize, type Deserializer } from './serde.js'
 import { checkOptions } from './options.js'
 
@@ -55,6 +55,42 @@ export interface ConsumerRecord<K = unknown, V = unknown> {
   headers: Record<string, Uint8Array | null>
 }
 
+/**
+ * One fetched batch as columns, from `pollBatches()`: records `start` to `end`
+ * (exclusive) of `batch` are the ones this poll hands over (earlier ones were
+ * consumed before). Offsets, timestamps, keys and values are read straight from
+ * the columns (`batch.offsets[i]`, `batch.key(i)`, …): no object per record.
+ */
+export interface ConsumerBatch {
+  topic: string
+  partition: number
+  batch: DecodedBatch
+  start: number
+  end: number
+}
+
+/** A record as poll() returns it; a class, so every record has one fixed shape. */
+class PolledRecord<K, V> implements ConsumerRecord<K, V> {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: number,
+    readonly timestamp: number,
+    readonly key: K,
+    readonly value: V,
+    readonly headers: Record<string, Uint8Array | null>,
+  ) {}
+}
+
+/** A fetched batch not yet fully handed over: `next` is the first record still to poll. */
+interface BufferedBatch {
+  topic: string
+  partition: number
+  key: string
+  batch: DecodedBatch
+  next: number
+}
+
 export interface PollOptions {
   maxRecords?: number
   timeoutMs?: number
@@ -81,7 +117,9 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   private assigned: TopicPartition[] = []
   private readonly positions = new Map<string, number>()
   private readonly paused = new Set<string>()
-  private buffer: ConsumerRecord<K, V>[] = []
+  /** Fetched batches in fetch order; `bufferHead` is the first one with records left. */
+  private buffer: BufferedBatch[] = []
+  private bufferHead = 0
   private memberId = ''
   private generationId = -1
   private protocol: PartitionAssignor | undefined
@@ -161,7 +199,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     this.assigned = partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition }))
     const keep = new Set(this.assigned.map(tpKey))
     for (const key of [...this.positions.keys()]) if (!keep.has(key)) this.positions.delete(key)
-    this.buffer = this.buffer.filter((r) => keep.has(tpKey(r)))
+    this.dropBuffered((b) => !keep.has(b.key))
     this.startTimers()
   }
 
@@ -181,24 +219,85 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
 
   /** Returns up to maxRecords records, waiting up to timeoutMs for the first. */
   async poll(options: PollOptions = {}): Promise<ConsumerRecord<K, V>[]> {
-    this.assertOpen()
     const maxRecords = options.maxRecords ?? this.options.maxPollRecords
-    const deadline = Date.now() + (options.timeoutMs ?? 0)
+    await this.awaitRecords(options.timeoutMs ?? 0)
+    const out: ConsumerRecord<K, V>[] = []
+    const { keyDeserializer, valueDeserializer } = this.options
+    const bytesKeys = keyDeserializer === 'bytes'
+    const bytesValues = valueDeserializer === 'bytes'
+    while (out.length < maxRecords && this.bufferHead < this.buffer.length) {
+      const b = this.buffer[this.bufferHead]
+      const { batch, topic, partition } = b
+      const end = Math.min(batch.count, b.next + (maxRecords - out.length))
+      const offsets = batch.offsets
+      const timestamps = batch.timestamps
+      const headerCounts = batch.headerCounts
+      for (let i = b.next; i < end; i++) {
+        const offset = offsets[i]
+        const key = bytesKeys ? batch.key(i) : deserializeAt(batch.key(i), keyDeserializer, topic, partition, offset)
+        const value = bytesValues ? batch.value(i) : deserializeAt(batch.value(i), valueDeserializer, topic, partition, offset)
+        const headers = headerCounts[i] === 0 ? NO_HEADERS : headersObject(batch.headers(i))
+        out.push(new PolledRecord<K, V>(topic, partition, offset, timestamps[i], key as K, value as V, headers))
+      }
+      b.next = end
+      // One position update per run of records from the same batch.
+      this.positions.set(b.key, offsets[end - 1] + 1)
+      if (end === batch.count) this.shiftBuffer()
+    }
+    return out
+  }
+
+  /**
+   * The batch-first form of poll: whole fetched batches as column views, with
+   * no object per record. Waits up to timeoutMs for data; returns batches until
+   * maxRecords is reached (at least one batch, never a partial one). The
+   * position of each partition moves past the last record returned.
+   */
+  async pollBatches(options: PollOptions = {}): Promise<ConsumerBatch[]> {
+    const maxRecords = options.maxRecords ?? this.options.maxPollRecords
+    await this.awaitRecords(options.timeoutMs ?? 0)
+    const out: ConsumerBatch[] = []
+    let records = 0
+    while (this.bufferHead < this.buffer.length) {
+      const b = this.buffer[this.bufferHead]
+      const count = b.batch.count - b.next
+      if (out.length > 0 && records + count > maxRecords) break
+      out.push({ topic: b.topic, partition: b.partition, batch: b.batch, start: b.next, end: b.batch.count })
+      records += count
+      this.positions.set(b.key, b.batch.offsets[b.batch.count - 1] + 1)
+      this.shiftBuffer()
+    }
+    return out
+  }
+
+  /** Runs the group protocol and fetches until records are buffered, the deadline passes or the consumer closes. */
+  private async awaitRecords(timeoutMs: number): Promise<void> {
+    this.assertOpen()
+    const deadline = Date.now() + timeoutMs
     this.lastPollMs = Date.now()
     for (;;) {
       // A rebalance runs in the background: poll never blocks past its timeout waiting for other members.
       if (this.subscription && !(await this.groupReady(deadline))) break
-      if (this.buffer.length === 0) await this.fetchInto(Math.max(0, deadline - Date.now()))
-      if (this.buffer.length > 0 || Date.now() >= deadline || this.closed) break
+      if (this.bufferHead === this.buffer.length) await this.fetchInto(Math.max(0, deadline - Date.now()))
+      if (this.bufferHead < this.buffer.length || Date.now() >= deadline || this.closed) break
     }
-    const out = this.buffer.splice(0, maxRecords)
-    // One position update per run of records from the same partition.
-    for (let i = 0; i < out.length; i++) {
-      const r = out[i]
-      const next = out[i + 1]
-      if (next === undefined || next.partition !== r.partition || next.topic !== r.topic) this.positions.set(tpKey(r), r.offset + 1)
+  }
+
+  private shiftBuffer(): void {
+    this.bufferHead++
+    if (this.bufferHead === this.buffer.length) {
+      this.buffer = []
+      this.bufferHead = 0
+    } else if (this.bufferHead >= 1024 && this.bufferHead * 2 >= this.buffer.length) {
+      this.buffer = this.buffer.slice(this.bufferHead)
+      this.bufferHead = 0
     }
-    return out
+  }
+
+  /** Drops buffered batches of the partitions `drop` selects. */
+  private dropBuffered(drop: (b: BufferedBatch) => boolean): void {
+    this.buffer = this.buffer.slice(this.bufferHead).filter((b) => !drop(b))
+    this.bufferHead = 0
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ConsumerRecord<K, V>> {
@@ -242,7 +341,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   }
 
   private decodeInto(topic: string, partition: number, bytes: Uint8Array, fromOffset: number): void {
-    const { keyDeserializer, valueDeserializer } = this.options
+    const key = `${topic}\u0000${partition}`
     let at = 0
     while (at < bytes.length) {
       const size = batchSizeAt(bytes, at)
@@ -250,22 +349,12 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       // The log verified every batch's CRC as it read it; checking again here would double the cost.
       const batch = decodeRecordBatch(bytes.subarray(at, at + size), { verifyCrc: false })
       at += size
-      if (batch.header.isControl) continue
-      // Columns, not toRecords(): one object per record (the ConsumerRecord), no intermediate ones.
-      for (let i = 0; i < batch.count; i++) {
-        const offset = batch.offsets[i]
-        if (offset < fromOffset) continue
-        const where = () => `${topic}-${partition}@${offset}`
-        this.buffer.push({
-          topic,
-          partition,
-          offset,
-          timestamp: batch.timestamps[i],
-          key: (keyDeserializer === 'bytes' ? batch.key(i) : deserialize(batch.key(i), keyDeserializer, where)) as K,
-          value: (valueDeserializer === 'bytes' ? batch.value(i) : deserialize(batch.value(i), valueDeserializer, where)) as V,
-          headers: batch.headerCounts[i] === 0 ? NO_HEADERS : headersObject(batch.headers(i)),
-        })
-      }
+      if (batch.header.isControl || batch.count === 0) continue
+      // Records before the position (the fetch starts at the batch holding it) were consumed already.
+      let next = 0
+      while (next < batch.count && batch.offsets[next] < fromOffset) next++
+      if (next === batch.count) continue
+      this.buffer.push({ topic, partition, key, batch, next })
     }
   }
 
@@ -298,7 +387,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`seek offset for ${tp.topic}-${tp.partition} must be a non-negative integer, got ${offset}`)
     const key = tpKey(tp)
     this.positions.set(key, offset)
-    this.buffer = this.buffer.filter((r) => tpKey(r) !== key)
+    this.dropBuffered((b) => b.key === key)
   }
 
   async seekToBeginning(partitions: readonly TopicPartition[] = this.assigned): Promise<void> {
@@ -323,7 +412,8 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     for (const tp of partitions) {
       this.assertAssigned(tp)
       this.paused.add(tpKey(tp))
-      this.buffer = this.buffer.filter((r) => tpKey(r) !== tpKey(tp))
+      const key = tpKey(tp)
+      this.dropBuffered((b) => b.key === key)
     }
   }
 
@@ -492,7 +582,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       this.positions.delete(key)
       this.paused.delete(key)
     }
-    this.buffer = this.buffer.filter((r) => !gone.has(tpKey(r)))
+    this.dropBuffered((b) => gone.has(b.key))
   }
 
   private async handleGroupError(code: number, step: string): Promise<void> {
@@ -586,6 +676,13 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
 
 /** Shared by every record without headers; frozen so no consumer can change it for the others. */
 const NO_HEADERS: Record<string, Uint8Array | null> = Object.freeze({}) as Record<string, Uint8Array | null>
+
+/** Deserializes a key or value; the record's place is only spelled out if a JSON error needs it. */
+function deserializeAt(bytes: Uint8Array | null, deserializer: Deserializer, topic: string, partition: number, offset: number): unknown {
+  if (bytes === null) return null
+  if (typeof deserializer === 'function') return deserializer(bytes)
+  return deserialize(bytes, deserializer, () => `${topic}-${partition}@${offset}`)
+}
 
 function headersObject(list: readonly { key: string; value: Uint8Array | null }[]): Record<string, Uint8Array | null> {
   const out: Record<string, Uint8Array | null> = {}

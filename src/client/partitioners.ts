@@ -1,7 +1,7 @@
 // Producer partitioners. The default places keyed records exactly where Kafka's
 // Java client would (murmur2), and keyless records with the sticky strategy
 // (KIP-480): one partition per batch, switching when a batch is sent.
-import { defaultPartition } from '../hash.js'
+import { defaultPartition, defaultPartitionBatch } from '../hash.js'
 
 export interface PartitionerInput {
   topic: string
@@ -17,6 +17,12 @@ export interface Partitioner {
   partition(input: PartitionerInput): number
   /** Called when a batch for `topic` is closed, so the sticky partitioner moves on. */
   onNewBatch(topic: string): void
+  /**
+   * Optional: the partitions of many keyed records at once (one Wasm call for
+   * all keys), or undefined to place them one by one. Only for partitioners whose
+   * choice for a keyed record does not depend on the records before it.
+   */
+  partitionMany?(topic: string, keys: readonly (Uint8Array | string)[], partitionCount: number): ArrayLike<number> | undefined
 }
 
 export function createPartitioner(choice: PartitionerName | PartitionerFunction = 'default'): Partitioner {
@@ -50,6 +56,10 @@ class DefaultPartitioner implements Partitioner {
   private readonly sticky = new Map<string, number>()
   private readonly previous = new Map<string, number>()
   constructor(private readonly stickyForKeys = false) {}
+
+  partitionMany(_topic: string, keys: readonly (Uint8Array | string)[], partitionCount: number): ArrayLike<number> | undefined {
+    return this.stickyForKeys ? undefined : defaultPartitionBatch(keys, partitionCount)
+  }
 
   partition({ topic, key, partitionCount }: PartitionerInput): number {
     if (key !== null && !this.stickyForKeys) return defaultPartition(key, partitionCount)

@@ -57,13 +57,13 @@ interface PendingBatch {
   done: Promise<number>
   resolve(baseOffset: number): void
   reject(error: unknown): void
-  timer?: ReturnType<typeof setTimeout>
-}
-
-/** Where one record went: its batch and its index in it. */
-interface Placement {
-  batch: PendingBatch
-  index: number
+  /** performance.now() when the batch opened; it is sent by lingerMs after that at the latest. */
+  openedAt: number
+  /** The send() call that last placed a record here (to collect each call's batches without a Map). */
+  sendMark: number
+  sent: boolean
+  /** Set once `done` resolved, for the send() calls that collect metadata. */
+  baseOffset: number | undefined
 }
 
 const PRODUCER_OPTION_KEYS = ['acks', 'idempotent', 'lingerMs', 'batchSize', 'compression', 'retries', 'retryBackoffMs', 'partitioner', 'keySerializer', 'valueSerializer', 'clientId']
@@ -82,7 +82,12 @@ export class Producer {
   private producerId = -1
   private producerEpoch = -1
   private readonly sequences = new Map<string, number>()
-  private readonly pending = new Map<string, PendingBatch>()
+  /** Open batches per topic, indexed by partition. */
+  private readonly pending = new Map<string, (PendingBatch | undefined)[]>()
+  /** Open batches in the order they opened: the linger timer sends them oldest first. */
+  private lingering: PendingBatch[] = []
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined
+  private sendMarks = 0
   private readonly inFlight = new Set<Promise<unknown>>()
   private closed = false
 
@@ -130,46 +135,105 @@ export class Producer {
     // Known topics take the synchronous path: no await per send on the hot path.
     const partitionCount = this.broker.partitionCount(topic) ?? (await this.broker.ensureTopic(topic))
     if (!Array.isArray(records)) {
-      const placement = this.place(topic, records as ProducerRecord, partitionCount)
-      return metadataOf(placement, await placement.batch.done)
+      const one = [records as ProducerRecord]
+      const placed = this.placeAll(topic, one, partitionCount)
+      return metadataOf(placed.batches[0], placed.indexes[0], await placed.batches[0].done)
     }
-    const placements = (records as readonly ProducerRecord[]).map((r) => this.place(topic, r, partitionCount))
-    const baseOffsets = new Map<PendingBatch, number>()
-    for (const { batch } of placements) if (!baseOffsets.has(batch)) baseOffsets.set(batch, await batch.done)
-    return placements.map((placement) => metadataOf(placement, baseOffsets.get(placement.batch)!))
+    const list = records as readonly ProducerRecord[]
+    const { batches, indexes, distinct } = this.placeAll(topic, list, partitionCount)
+    // One await per batch, not per record.
+    for (const batch of distinct) batch.baseOffset = await batch.done
+    const out: RecordMetadata[] = new Array(list.length)
+    for (let i = 0; i < list.length; i++) out[i] = metadataOf(batches[i], indexes[i], batches[i].baseOffset!)
+    return out
   }
 
-  /** Serialises, partitions and appends one record to its partition's open batch. */
-  private place(topic: string, record: ProducerRecord, partitionCount: number): Placement {
-    if (record === null || typeof record !== 'object') throw new TypeError(`a record for "${topic}" must be an object with a value`)
-    const key = serialize(record.key, this.keySerializer, `key of a record for "${topic}"`)
-    const value = serialize(record.value, this.valueSerializer, `value of a record for "${topic}"`)
-    let partition = record.partition
-    if (partition === undefined) partition = this.partitioner.partition({ topic, key, partitionCount })
-    else if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
-      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0..${partitionCount - 1}, not ${partition}`)
+  /**
+   * Serialises and partitions every record (the default partitioner hashes all
+   * keys in one Wasm call), then appends each to its partition's open batch.
+   * Nothing is placed if any record is invalid.
+   */
+  private placeAll(topic: string, records: readonly ProducerRecord[], partitionCount: number): { batches: PendingBatch[]; indexes: Int32Array; distinct: PendingBatch[] } {
+    const n = records.length
+    const now = Date.now()
+    const inputs: RecordInput[] = new Array(n)
+    const keys: (Uint8Array | string | null)[] = new Array(n)
+    let keyed = true
+    for (let i = 0; i < n; i++) {
+      const record = records[i]
+      if (record === null || typeof record !== 'object') throw new TypeError(`a record for "${topic}" must be an object with a value`)
+      const key = serialize(record.key, this.keySerializer, `key of a record for "${topic}"`)
+      const value = serialize(record.value, this.valueSerializer, `value of a record for "${topic}"`)
+      const partition = record.partition
+      if (partition !== undefined && (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount)) {
+        throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0..${partitionCount - 1}, not ${partition}`)
+      }
+      if (key === null) keyed = false
+      keys[i] = key
+      const headers = record.headers === undefined ? undefined : normaliseHeaders(record.headers)
+      inputs[i] = { key, value, headers, timestamp: record.timestamp ?? now }
     }
-    const timestamp = record.timestamp ?? Date.now()
-    const headers = record.headers === undefined ? undefined : normaliseHeaders(record.headers)
-    const slot = `${topic}\u0000${partition}`
-    let batch = this.pending.get(slot)
-    if (!batch) {
-      batch = newBatch(topic, partition)
-      this.pending.set(slot, batch)
+    // Keyless records go through the partitioner one by one: the sticky choice changes as batches close.
+    const hashed = keyed && n > 1 ? this.partitioner.partitionMany?.(topic, keys as (Uint8Array | string)[], partitionCount) : undefined
+    let slots = this.pending.get(topic)
+    if (slots === undefined) {
+      slots = new Array(partitionCount)
+      this.pending.set(topic, slots)
     }
-    const index = batch.records.length
-    batch.records.push({ key, value, headers, timestamp })
-    batch.bytes += sizeOf(key) + sizeOf(value) + 16
-    if (batch.bytes >= this.batchSize) this.sendBatch(slot)
-    else if (!batch.timer) batch.timer = setTimeout(() => this.sendBatch(slot), this.lingerMs)
-    return { batch, index }
+    const mark = ++this.sendMarks
+    const batches: PendingBatch[] = new Array(n)
+    const indexes = new Int32Array(n)
+    const distinct: PendingBatch[] = []
+    for (let i = 0; i < n; i++) {
+      const input = inputs[i]
+      let partition = records[i].partition
+      if (partition === undefined) partition = hashed !== undefined ? hashed[i] : this.partitioner.partition({ topic, key: keys[i], partitionCount })
+      let batch = slots[partition]
+      if (batch === undefined) {
+        batch = newBatch(topic, partition)
+        slots[partition] = batch
+        this.lingering.push(batch)
+        if (this.lingerTimer === undefined) this.armLinger(this.lingerMs)
+      }
+      if (batch.sendMark !== mark) {
+        batch.sendMark = mark
+        distinct.push(batch)
+      }
+      batches[i] = batch
+      indexes[i] = batch.records.length
+      batch.records.push(input)
+      batch.bytes += sizeOf(input.key!) + sizeOf(input.value) + 16
+      if (batch.bytes >= this.batchSize) this.sendBatch(batch)
+    }
+    return { batches, indexes, distinct }
   }
 
-  private sendBatch(slot: string): void {
-    const batch = this.pending.get(slot)
-    if (!batch) return
-    this.pending.delete(slot)
-    if (batch.timer) clearTimeout(batch.timer)
+  /** One timer per producer, not one per batch: it sends every batch whose linger has passed. */
+  private armLinger(delayMs: number): void {
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined
+      const now = performance.now()
+      // Timers fire on whole milliseconds; a batch due within the next 0.5 ms goes now rather than after another tick.
+      while (this.lingering.length > 0) {
+        const oldest = this.lingering[0]
+        if (oldest.sent) {
+          this.lingering.shift()
+          continue
+        }
+        if (oldest.openedAt + this.lingerMs > now + 0.5) break
+        this.sendBatch(oldest)
+      }
+      // Drop batches already sent (by size) so the queue stays short.
+      if (this.lingering.length > 0) this.lingering = this.lingering.filter((b) => !b.sent)
+      if (this.lingering.length > 0) this.armLinger(Math.max(0, this.lingering[0].openedAt + this.lingerMs - now))
+    }, delayMs)
+  }
+
+  private sendBatch(batch: PendingBatch): void {
+    if (batch.sent) return
+    batch.sent = true
+    const slots = this.pending.get(batch.topic)
+    if (slots !== undefined && slots[batch.partition] === batch) slots[batch.partition] = undefined
     this.partitioner.onNewBatch(batch.topic)
     const task = this.deliver(batch)
     this.inFlight.add(task)
@@ -220,7 +284,9 @@ export class Producer {
 
   /** Sends every pending batch now and waits until all are acknowledged. */
   async flush(): Promise<void> {
-    for (const slot of [...this.pending.keys()]) this.sendBatch(slot)
+    for (const batch of this.lingering.splice(0)) this.sendBatch(batch)
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer)
+    this.lingerTimer = undefined
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
   }
 
@@ -240,10 +306,10 @@ function newBatch(topic: string, partition: number): PendingBatch {
   })
   // A batch nobody awaits any more (its sender gave up) must not become an unhandled rejection.
   done.catch(() => undefined)
-  return { topic, partition, records: [], bytes: 0, done, resolve, reject }
+  return { topic, partition, records: [], bytes: 0, done, resolve, reject, openedAt: performance.now(), sendMark: 0, sent: false, baseOffset: undefined }
 }
 
-function metadataOf({ batch, index }: Placement, baseOffset: number): RecordMetadata {
+function metadataOf(batch: PendingBatch, index: number, baseOffset: number): RecordMetadata {
   return { topic: batch.topic, partition: batch.partition, offset: baseOffset < 0 ? -1 : baseOffset + index, timestamp: batch.records[index].timestamp! }
 }
 

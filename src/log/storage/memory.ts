@@ -17,19 +17,141 @@ import { StorageError, baseName, parentDir, type OpenOptions, type Storage, type
 /** Page granularity for simulated torn writes. */
 const TORN_PAGE_BYTES = 4096
 
+/**
+ * A file's bytes live in fixed pages of PAGE_BYTES, so growing a file never
+ * copies what it already holds (a doubling buffer copied whole segments, and
+ * those copies stalled the event loop). A file smaller than one page keeps a
+ * single page that grows by doubling up to PAGE_BYTES, so small files stay small.
+ *
+ * A read that falls inside one page returns a view of it rather than a copy
+ * (no allocation on the fetch path). Views stay valid: each page remembers how
+ * far views of it reach, and a write or zero-fill below that mark (an overwrite
+ * after a truncate) first replaces the page with a copy, leaving old views on
+ * the old bytes. Appends never touch viewed bytes.
+ */
+const PAGE_SHIFT = 20
+const PAGE_BYTES = 1 << PAGE_SHIFT
+const PAGE_MASK = PAGE_BYTES - 1
+const EMPTY = new Uint8Array(0)
+
 class Inode {
-  data = new Uint8Array(0)
+  /** Every page but possibly a lone first one is PAGE_BYTES long. */
+  pages: Uint8Array[] = []
+  /** Per page: in-page end of the bytes handed out as views (0 when none). */
+  viewedTo: number[] = []
   size = 0
-  durable = new Uint8Array(0)
+  durable = EMPTY
   durableSize = 0
   /** Lowest byte position changed since the last sync; Infinity when clean. */
   dirtyFrom = Infinity
 
+  private capacity(): number {
+    const n = this.pages.length
+    return n === 0 ? 0 : n === 1 ? this.pages[0].length : n * PAGE_BYTES
+  }
+
   ensureCapacity(bytes: number): void {
-    if (bytes <= this.data.length) return
-    const next = new Uint8Array(Math.max(bytes, this.data.length * 2, 256))
-    next.set(this.data.subarray(0, this.size))
-    this.data = next
+    const have = this.capacity()
+    if (bytes <= have) return
+    if (this.pages.length <= 1 && bytes <= PAGE_BYTES) {
+      // A small file: one page, doubled (a copy of at most half a page).
+      const next = new Uint8Array(Math.min(PAGE_BYTES, Math.max(bytes, have * 2, 256)))
+      if (this.pages.length === 1) next.set(this.pages[0].subarray(0, Math.min(this.size, this.pages[0].length)))
+      this.pages[0] = next
+      this.viewedTo[0] = 0
+      return
+    }
+    if (this.pages.length === 1 && this.pages[0].length < PAGE_BYTES) {
+      const first = new Uint8Array(PAGE_BYTES)
+      first.set(this.pages[0].subarray(0, Math.min(this.size, this.pages[0].length)))
+      this.pages[0] = first
+      this.viewedTo[0] = 0
+    }
+    while (this.pages.length * PAGE_BYTES < bytes) {
+      this.pages.push(new Uint8Array(PAGE_BYTES))
+      this.viewedTo.push(0)
+    }
+  }
+
+  /** Page `index`, ready to be changed from in-page offset `from` on: copied first if a view covers that. */
+  private writable(index: number, from: number): Uint8Array {
+    const page = this.pages[index]
+    if (from >= this.viewedTo[index]) return page
+    const copy = page.slice()
+    this.pages[index] = copy
+    this.viewedTo[index] = 0
+    return copy
+  }
+
+  /** Copies src into the file's pages at position (capacity must be there). */
+  private put(src: Uint8Array, position: number): void {
+    let at = position
+    let from = 0
+    while (from < src.length) {
+      const inPage = at & PAGE_MASK
+      const page = this.writable(at >>> PAGE_SHIFT, inPage)
+      const n = Math.min(src.length - from, page.length - inPage)
+      if (from === 0 && n === src.length) page.set(src, inPage)
+      else page.set(src.subarray(from, from + n), inPage)
+      from += n
+      at += n
+    }
+  }
+
+  /** Zero-fills [from, to) (capacity must be there). */
+  private zero(from: number, to: number): void {
+    for (let at = from; at < to; ) {
+      const inPage = at & PAGE_MASK
+      const page = this.writable(at >>> PAGE_SHIFT, inPage)
+      const n = Math.min(to - at, page.length - inPage)
+      page.fill(0, inPage, inPage + n)
+      at += n
+    }
+  }
+
+  /** Copies [position, position + target.length) of the file into target (within size). */
+  copyOut(target: Uint8Array, position: number): void {
+    let at = position
+    let to = 0
+    while (to < target.length) {
+      const page = this.pages[at >>> PAGE_SHIFT]
+      const inPage = at & PAGE_MASK
+      const n = Math.min(target.length - to, page.length - inPage)
+      target.set(page.subarray(inPage, inPage + n), to)
+      to += n
+      at += n
+    }
+  }
+
+  /** A copy of [from, to) (to ≤ size). */
+  slice(from: number, to: number): Uint8Array {
+    if (to <= from) return new Uint8Array(0)
+    const first = from >>> PAGE_SHIFT
+    if (first === (to - 1) >>> PAGE_SHIFT) return this.pages[first].slice(from & PAGE_MASK, (from & PAGE_MASK) + (to - from))
+    const out = new Uint8Array(to - from)
+    this.copyOut(out, from)
+    return out
+  }
+
+  /** [from, to) (to ≤ size) as a view when it lies in one page (see the class comment), else a copy. */
+  view(from: number, to: number): Uint8Array {
+    if (to <= from) return new Uint8Array(0)
+    const first = from >>> PAGE_SHIFT
+    if (first !== (to - 1) >>> PAGE_SHIFT) return this.slice(from, to)
+    const inPage = from & PAGE_MASK
+    const end = inPage + (to - from)
+    if (end > this.viewedTo[first]) this.viewedTo[first] = end
+    return this.pages[first].subarray(inPage, end)
+  }
+
+  /** Replaces the whole content with bytes (copied). */
+  replace(bytes: Uint8Array, size: number): void {
+    this.pages = []
+    this.viewedTo = []
+    this.size = 0
+    this.ensureCapacity(Math.max(size, 256))
+    this.put(bytes.subarray(0, size), 0)
+    this.size = size
   }
 
   write(position: number, chunks: readonly Uint8Array[]): void {
@@ -37,10 +159,10 @@ class Inode {
     for (const c of chunks) total += c.length
     const end = position + total
     this.ensureCapacity(end)
-    if (position > this.size) this.data.fill(0, this.size, position)
+    if (position > this.size) this.zero(this.size, position)
     let at = position
     for (const c of chunks) {
-      this.data.set(c, at)
+      this.put(c, at)
       at += c.length
     }
     if (end > this.size) this.size = end
@@ -50,7 +172,7 @@ class Inode {
   truncate(sizeBytes: number): void {
     if (sizeBytes > this.size) {
       this.ensureCapacity(sizeBytes)
-      this.data.fill(0, this.size, sizeBytes)
+      this.zero(this.size, sizeBytes)
     }
     this.size = sizeBytes
     this.dirtyFrom = Math.min(this.dirtyFrom, sizeBytes)
@@ -64,7 +186,7 @@ class Inode {
       this.durable = next
     }
     const from = Math.min(this.dirtyFrom, this.size)
-    this.durable.set(this.data.subarray(from, this.size), from)
+    this.copyOut(this.durable.subarray(from, this.size), from)
     this.durableSize = this.size
     this.dirtyFrom = Infinity
   }
@@ -82,12 +204,11 @@ class Inode {
       // page of it either with the new bytes or zero-filled.
       for (let page = unsyncedFrom; page < tornEnd; page += TORN_PAGE_BYTES) {
         const pageEnd = Math.min(tornEnd, page + TORN_PAGE_BYTES)
-        if (random() < 0.8) bytes.set(this.data.subarray(page, pageEnd), page)
+        if (random() < 0.8) this.copyOut(bytes.subarray(page, pageEnd), page)
         else bytes.fill(0, page, pageEnd)
       }
     }
-    this.data = bytes
-    this.size = size
+    this.replace(bytes, size)
     this.durable = bytes.slice(0, size)
     this.durableSize = size
     this.dirtyFrom = Infinity
@@ -224,7 +345,7 @@ export class MemoryStorage implements Storage {
     const node = this.lookup(path)
     if (node === undefined) return undefined
     if (node instanceof Directory) throw new StorageError(`${path}: is a directory`, 'EISDIR', path)
-    return node.data.slice(0, node.size)
+    return node.slice(0, node.size)
   }
 
   async list(dir: string): Promise<string[]> {
@@ -282,14 +403,14 @@ export class MemoryStorage implements Storage {
   /** Test helper: the current bytes of a file (a copy). */
   peek(path: string): Uint8Array {
     const node = this.fileAt(path)
-    return node.data.slice(0, node.size)
+    return node.slice(0, node.size)
   }
 
   /** Test helper: overwrites a file's bytes durably, as damage on disk would. */
   poke(path: string, bytes: Uint8Array): void {
     const node = this.fileAt(path)
-    node.data = bytes.slice()
-    node.size = bytes.length
+    node.replace(bytes, bytes.length)
+    node.dirtyFrom = 0
     node.sync()
   }
 }
@@ -322,14 +443,14 @@ class MemoryFile implements StorageFile {
   async read(position: number, length: number): Promise<Uint8Array> {
     const node = this.live('read')
     const end = Math.min(node.size, position + length)
-    return end <= position ? new Uint8Array(0) : node.data.slice(position, end)
+    return end <= position ? new Uint8Array(0) : node.view(position, end)
   }
 
   async readInto(target: Uint8Array, position: number): Promise<number> {
     const node = this.live('read')
     const end = Math.min(node.size, position + target.length)
     if (end <= position) return 0
-    target.set(node.data.subarray(position, end))
+    node.copyOut(end - position === target.length ? target : target.subarray(0, end - position), position)
     return end - position
   }
 

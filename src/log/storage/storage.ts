@@ -15,8 +15,10 @@ export interface StorageFile {
   /** Current size in bytes, including unsynced writes. */
   size(): Promise<number>
   /**
-   * Reads up to `length` bytes at `position` into a new buffer; the result is
-   * shorter only when the file ends first.
+   * Reads up to `length` bytes at `position`; the result is shorter only when
+   * the file ends first. It may be a view of the backend's own memory (the
+   * memory backend returns one): callers must not write into it, and the
+   * backend guarantees the bytes seen through it never change afterwards.
    */
   read(position: number, length: number): Promise<Uint8Array>
   /**
