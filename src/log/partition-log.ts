@@ -12,11 +12,18 @@
 //   otherwise. On one node there are no followers; the concept is kept so the
 //   broker and Fetch speak Kafka's terms.
 //
-// Appending: `append` validates the batch (size, magic, CRC-32C, counts),
-// rewrites its baseOffset in place (outside the CRC, so no re-encoding) and
-// queues it. One writer drains the queue: everything queued is written with one
-// write call, and under `always` one fsync then acknowledges every append of
-// that round (group commit). No per-record work happens on append.
+// Appending: `append` queues the batch; the single writer validates it (size,
+// magic, CRC-32C, counts) before writing anything of it, assigns its offsets by
+// rewriting baseOffset in place (outside the CRC, so no re-encoding), and does
+// so for the next round while the previous round's write is in flight. A bad
+// batch rejects its append and consumes no offsets. The writer drains the
+// queue: everything queued is written with one (vectored) write call, and under `always` an fsync then acknowledges every append written
+// before it started (group commit). Before an fsync starts, the syncer lets the
+// appends just acknowledged come back and the round in flight finish, so one
+// fsync covers as many appends as possible; appends written while an fsync runs
+// start their own beside it (up to SYNCS_IN_FLIGHT_MAX), and an fsync is trusted
+// only once every fsync started before it returned has succeeded. No per-record
+// work happens on append.
 //
 // Concurrency: one event loop. Appends are serialised through the single
 // writer; reads run concurrently with it and see only written (and, under
@@ -39,6 +46,10 @@ import { decodeRecordBatch } from './record-batch.js'
 
 /** Most bytes one writer round writes with one call; later appends wait for the next round. */
 export const WRITE_ROUND_BYTES_MAX = 8 * 1024 * 1024
+/** Most write rounds an fsync waits for before it starts, to cover them too (group commit). */
+export const GATHER_ROUNDS_MAX = 1
+/** Most fsyncs of one log in flight at once (group commit across concurrent fsyncs). */
+export const SYNCS_IN_FLIGHT_MAX = 4
 /** How often background maintenance (retention, compaction) runs, as Kafka's log.retention.check.interval.ms. */
 export const MAINTENANCE_INTERVAL_MS = 5 * 60 * 1000
 /** Backoff between cleaner checks when compaction is enabled, as Kafka's log.cleaner.backoff.ms. */
@@ -113,6 +124,8 @@ interface QueuedBatch {
 interface AppendRequest {
   /** A roll request (from roll()) carries no batches and rolls between writes. */
   roll?: boolean
+  /** Batches as given, until the writer has validated them into `batches`. */
+  unchecked?: readonly Uint8Array[]
   batches: QueuedBatch[]
   sizeBytes: number
   result: AppendResult
@@ -139,7 +152,23 @@ export class PartitionLog {
   private recoveryPoint: number
   private readonly queue: AppendRequest[] = []
   private writing: Promise<void> | undefined
+  /** The write round in flight, if any (the syncer lets it finish so one fsync covers it). */
+  private roundWrite: Promise<void> | undefined
+  /** Pending while any fsync worker runs (close waits for it). */
   private syncing: Promise<void> | undefined
+  private syncIdle: (() => void) | undefined
+  private syncWorkers = 0
+  private syncGathering = 0
+  /** End offset of the latest fsync started: waiters at or below it are covered by one in flight. */
+  private syncStartedUpTo = 0
+  /** fsyncs started by the workers so far, numbered from 1. */
+  private syncSeqStarted = 0
+  /** Every worker fsync numbered 1..syncSeqAllDone has completed successfully. */
+  private syncSeqAllDone = 0
+  /** Worker fsyncs completed out of order, above syncSeqAllDone. */
+  private readonly syncSeqCompleted = new Set<number>()
+  /** Completed fsyncs not yet trusted: `after` fsyncs had started when each completed. */
+  private readonly syncUntrusted: { after: number; end: number }[] = []
   private readonly syncWaiters: { offset: number; resolve: () => void; reject: (error: unknown) => void }[] = []
   private state: State = 'open'
   private failure: unknown
@@ -251,10 +280,55 @@ export class PartitionLog {
    */
   appendMany(batches: readonly Uint8Array[] | Uint8Array): Promise<AppendResult> {
     try {
-      return this.enqueue(this.prepare(batches instanceof Uint8Array ? splitBatches(batches, this.topicPartition) : batches))
+      const list = batches instanceof Uint8Array ? splitBatches(batches, this.topicPartition) : batches
+      this.checkWritable()
+      if (!Array.isArray(list) || list.length === 0) throw new InvalidBatchError(`${this.topicPartition}: append needs at least one batch`)
+      return this.enqueueUnchecked(list)
     } catch (error) {
       return Promise.reject(error)
     }
+  }
+
+  /**
+   * Queues batches not yet validated: the writer validates them (CRC-32C
+   * included) and assigns their offsets in queue order, while the previous
+   * round's write is in flight, so checking one round overlaps writing the
+   * other. A batch that fails rejects its append and consumes no offsets.
+   */
+  private enqueueUnchecked(list: readonly Uint8Array[]): Promise<AppendResult> {
+    let sizeBytes = 0
+    for (const bytes of list) sizeBytes += bytes instanceof Uint8Array ? bytes.length : 0
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.queue.push({ unchecked: list, batches: [], sizeBytes, result: { baseOffset: -1, lastOffset: -1 }, resolve, reject })
+      this.startWriter()
+    })
+  }
+
+  /** Starts the single writer unless it runs (one microtask later, so appends made together share its first round). */
+  private startWriter(): void {
+    if (this.writing === undefined) this.writing = Promise.resolve().then(() => this.drain())
+  }
+
+  /** Validates every queued append not yet checked and assigns its offsets; drops (rejects) the ones that fail. */
+  private checkQueued(): void {
+    const queue = this.queue
+    let kept = 0
+    for (let i = 0; i < queue.length; i++) {
+      const request = queue[i]
+      if (request.unchecked !== undefined) {
+        try {
+          const batches = this.prepare(request.unchecked)
+          request.unchecked = undefined
+          request.batches = batches
+          request.result = { baseOffset: batches[0].baseOffset, lastOffset: batches[batches.length - 1].lastOffset }
+        } catch (error) {
+          request.reject(error)
+          continue
+        }
+      }
+      queue[kept++] = request
+    }
+    queue.length = kept
   }
 
   private prepare(batches: readonly Uint8Array[]): QueuedBatch[] {
@@ -290,21 +364,6 @@ export class PartitionLog {
     return queued
   }
 
-  private enqueue(batches: QueuedBatch[]): Promise<AppendResult> {
-    let sizeBytes = 0
-    for (const batch of batches) sizeBytes += batch.bytes.length
-    return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({
-        batches,
-        sizeBytes,
-        result: { baseOffset: batches[0].baseOffset, lastOffset: batches[batches.length - 1].lastOffset },
-        resolve,
-        reject,
-      })
-      if (this.writing === undefined) this.writing = this.drain()
-    })
-  }
-
   /**
    * The single writer: one write per round. Under `always` a round is
    * acknowledged by the syncer, and the writer goes on writing the next round
@@ -315,8 +374,22 @@ export class PartitionLog {
     let round: AppendRequest[] = []
     try {
       while (this.queue.length > 0 && this.state !== 'failed') {
+        this.checkQueued()
+        if (this.queue.length === 0) break
         round = this.takeRound()
-        await this.writeRound(round)
+        const write = this.writeRound(round)
+        this.roundWrite = write
+        // Handled below; this only keeps a failure during the wait from counting as unhandled.
+        write.catch(() => undefined)
+        try {
+          // While the round is written: let appends acknowledged by the previous
+          // round come back, and validate what is queued for the next one.
+          await nextMacrotask()
+          if (!this.isFailed) this.checkQueued()
+          await write
+        } finally {
+          this.roundWrite = undefined
+        }
         const written = round
         round = []
         if (this.config.flushPolicy === 'always') {
@@ -340,19 +413,73 @@ export class PartitionLog {
     }
   }
 
-  /** Resolves once every offset below `offset` is durable; fsyncs run one at a time, each covering all writes done when it starts. */
+  /**
+   * Resolves once every offset below `offset` is durable. Each fsync covers all
+   * writes done when it starts; up to SYNCS_IN_FLIGHT_MAX run at once, so writes
+   * acknowledged meanwhile need not wait for the running fsync to end before
+   * their own starts (the file system commits concurrent fsyncs together).
+   */
   private syncUpTo(offset: number): Promise<void> {
     if (this.flushed >= offset) return Promise.resolve()
     return new Promise<void>((resolve, reject) => {
       this.syncWaiters.push({ offset, resolve, reject })
-      if (this.syncing === undefined) this.syncing = this.runSyncer()
+      this.startSyncWorker()
     })
   }
 
-  private async runSyncer(): Promise<void> {
+  /** Starts another fsync worker when waiters are not yet covered by one, none is gathering, and a slot is free. */
+  private startSyncWorker(): void {
+    if (this.syncWorkers >= SYNCS_IN_FLIGHT_MAX || this.syncGathering > 0 || !this.hasUncoveredWaiter()) return
+    if (this.syncWorkers === 0) this.syncing = new Promise<void>((resolve) => (this.syncIdle = resolve))
+    this.syncWorkers++
+    void this.runSyncWorker()
+  }
+
+  private hasUncoveredWaiter(): boolean {
+    const waiters = this.syncWaiters
+    return waiters.length > 0 && waiters[waiters.length - 1].offset > this.syncStartedUpTo
+  }
+
+  /**
+   * Concurrent fsyncs of one file share its write-back error: the kernel reports
+   * a failed page write to whichever fsync checks first, so another one in
+   * flight at that time may return success for bytes that were lost. An fsync's
+   * success is therefore trusted (flushedOffset moves, appends resolve) only
+   * once every fsync started before it completed has succeeded too; any failure
+   * fails the log and rejects every waiter.
+   */
+  private trustCompletedSync(seq: number, end: number): void {
+    this.syncSeqCompleted.add(seq)
+    while (this.syncSeqCompleted.delete(this.syncSeqAllDone + 1)) this.syncSeqAllDone++
+    // Completions arrive in order of `after`, so the trusted ones are a prefix.
+    this.syncUntrusted.push({ after: this.syncSeqStarted, end })
+    let trusted = 0
+    while (trusted < this.syncUntrusted.length && this.syncUntrusted[trusted].after <= this.syncSeqAllDone) {
+      if (this.syncUntrusted[trusted].end > this.flushed) this.flushed = this.syncUntrusted[trusted].end
+      trusted++
+    }
+    if (trusted > 0) this.syncUntrusted.splice(0, trusted)
+  }
+
+  private async runSyncWorker(): Promise<void> {
     try {
-      while (this.syncWaiters.length > 0) {
-        await this.flushActive()
+      while (this.state !== 'failed') {
+        this.syncGathering++
+        try {
+          await this.gatherForSync()
+        } finally {
+          this.syncGathering--
+        }
+        if (!this.hasUncoveredWaiter() || this.isFailed) break
+        const segment = this.active
+        const end = segment.nextOffset
+        if (end > this.syncStartedUpTo) this.syncStartedUpTo = end
+        const seq = ++this.syncSeqStarted
+        // Waiters written meanwhile may start their own fsync beside this one.
+        this.startSyncWorker()
+        await segment.sync()
+        if (this.isFailed) break
+        this.trustCompletedSync(seq, end)
         let done = 0
         while (done < this.syncWaiters.length && this.syncWaiters[done].offset <= this.flushed) this.syncWaiters[done++].resolve()
         this.syncWaiters.splice(0, done)
@@ -361,7 +488,14 @@ export class PartitionLog {
       this.fail(error)
       for (const waiter of this.syncWaiters.splice(0)) waiter.reject(error)
     } finally {
-      this.syncing = undefined
+      this.syncWorkers--
+      if (this.syncWorkers === 0) {
+        this.syncing = undefined
+        this.syncIdle?.()
+        this.syncIdle = undefined
+        // A waiter that arrived while the last worker was leaving.
+        if (this.state !== 'failed') this.startSyncWorker()
+      }
     }
   }
 
@@ -449,7 +583,7 @@ export class PartitionLog {
     this.checkWritable()
     await new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ roll: true, batches: [], sizeBytes: 0, result: { baseOffset: -1, lastOffset: -1 }, resolve, reject })
-      if (this.writing === undefined) this.writing = this.drain()
+      this.startWriter()
     })
   }
 
@@ -461,11 +595,18 @@ export class PartitionLog {
     }
   }
 
-  private async flushActive(): Promise<void> {
-    const segment = this.active
-    const end = segment.nextOffset
-    await segment.sync()
-    if (end > this.flushed) this.flushed = end
+  /**
+   * Group commit: before an fsync, lets appends acknowledged by the previous one
+   * come back (one macrotask) and lets the write rounds in flight finish, so the
+   * fsync covers them too instead of leaving them for the next one. Bounded: it
+   * waits for at most GATHER_ROUNDS_MAX rounds, so a busy writer cannot starve
+   * the waiters already written.
+   */
+  private async gatherForSync(): Promise<void> {
+    await nextMacrotask()
+    for (let rounds = 0; rounds < GATHER_ROUNDS_MAX && this.roundWrite !== undefined && this.state === 'open'; rounds++) {
+      await this.roundWrite.catch(() => undefined)
+    }
   }
 
   /** Makes everything written so far durable. */
@@ -750,6 +891,16 @@ export class PartitionLog {
     await this.close()
     await this.storage.removeDir(this.dir)
   }
+}
+
+const scheduleImmediate: (callback: () => void) => void =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? (callback) => (globalThis as unknown as { setImmediate: (cb: () => void) => void }).setImmediate(callback)
+    : (callback) => setTimeout(callback, 0)
+
+/** Resolves after pending microtasks and I/O callbacks have run. */
+function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => scheduleImmediate(resolve))
 }
 
 /** Index of the last segment whose base offset is <= offset (0 if none). */
