@@ -11,7 +11,8 @@ import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.j
 import { ProducerStateTable } from './producer-state.js'
 import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
 import type { AppendResult, BrokerPartition, BrokerTopics, TopicConfigMap } from './ports.js'
-import { readBatchHeader, BATCH_LOG_OVERHEAD, batchSizeAt, CorruptBatchError } from '../log/batch-header.js'
+import { readBatchHeader, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
+import { replayPartition } from './replay.js'
 
 export interface BrokerOptions {
   coordinator?: CoordinatorOptions
@@ -59,7 +60,6 @@ export class Broker {
   private readonly appendChains = new Map<string, Promise<unknown>>()
   private readonly dataWaiters = new Set<{ keys: Set<string>; wake: () => void }>()
   private nextProducerId = 1
-  private readonly producerEpochs = new Map<number, number>()
   private closed = false
   private offsetStore?: OffsetStore
 
@@ -78,30 +78,24 @@ export class Broker {
     await this.recover()
   }
 
-  /** Rebuilds idempotence state by reading every batch header in every partition. */
+  /**
+   * Rebuilds idempotence state by reading every batch header in every user
+   * partition. The internal offsets topic is skipped: no idempotent producer
+   * writes there, and the offset store has just replayed it.
+   */
   private async recover(): Promise<void> {
     for (const name of this.topics.list()) {
-      const description = this.topics.describe(name)!
-      for (let p = 0; p < description.partitions; p++) {
+      if (name === OFFSETS_TOPIC) continue
+      const partitions = this.topics.partitionCount(name) ?? 0
+      for (let p = 0; p < partitions; p++) {
         const log = this.topics.partition(name, p)
         const table = this.tableFor(name, p)
-        let offset = log.logStartOffset()
-        while (offset < log.logEndOffset()) {
-          const bytes = await log.read(offset, 1 << 20)
-          if (bytes.length === 0) break
-          for (let at = 0; at + BATCH_LOG_OVERHEAD <= bytes.length; ) {
-            const size = batchSizeAt(bytes, at)
-            if (size < 0 || at + size > bytes.length) break
-            const header = readBatchHeader(bytes, at)
-            if (header.producerId >= 0) {
-              table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
-              this.nextProducerId = Math.max(this.nextProducerId, header.producerId + 1)
-              this.producerEpochs.set(header.producerId, Math.max(this.producerEpochs.get(header.producerId) ?? 0, header.producerEpoch))
-            }
-            offset = header.baseOffset + header.lastOffsetDelta + 1
-            at += size
-          }
-        }
+        await replayPartition(log, log.logStartOffset(), (batch) => {
+          const header = readBatchHeader(batch)
+          if (header.producerId < 0) return
+          table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
+          this.nextProducerId = Math.max(this.nextProducerId, header.producerId + 1)
+        })
       }
     }
   }
@@ -194,7 +188,6 @@ export class Broker {
   /** InitProducerId without a transactional id: a fresh producer id at epoch 0. */
   initProducerId(): { producerId: number; producerEpoch: number } {
     const producerId = this.nextProducerId++
-    this.producerEpochs.set(producerId, 0)
     return { producerId, producerEpoch: 0 }
   }
 

@@ -7,7 +7,7 @@
 // Record value: JSON { "offset": n, "metadata": s, "timestamp": ms } or null
 import { decodeRecordBatch, encodeRecordBatch } from '../log/record-batch.js'
 import type { BrokerPartition } from './ports.js'
-import { batchSizeAt } from '../log/batch-header.js'
+import { replayPartition } from './replay.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 
@@ -33,23 +33,15 @@ export class OffsetStore {
 
   /** Replays the internal topic into memory. */
   async load(): Promise<void> {
-    let offset = this.log.logStartOffset()
-    while (offset < this.log.logEndOffset()) {
-      const bytes = await this.log.read(offset, 1 << 20)
-      if (bytes.length === 0) break
-      let at = 0
-      while (at < bytes.length) {
-        const size = batchSizeAt(bytes, at)
-        if (size < 0 || at + size > bytes.length) break
-        const batch = decodeRecordBatch(bytes.subarray(at, at + size))
-        for (const record of batch.toRecords()) {
-          if (record.offset < offset) continue
-          if (record.key) this.apply(utf8.decode(record.key), record.value ? utf8.decode(record.value) : null)
-        }
-        offset = batch.header.baseOffset + batch.header.lastOffsetDelta + 1
-        at += size
+    await replayPartition(this.log, this.log.logStartOffset(), (bytes, fromOffset) => {
+      const batch = decodeRecordBatch(bytes)
+      for (let i = 0; i < batch.count; i++) {
+        const key = batch.key(i)
+        if (batch.offsets[i] < fromOffset || key === null) continue
+        const value = batch.value(i)
+        this.apply(utf8.decode(key), value === null ? null : utf8.decode(value))
       }
-    }
+    })
   }
 
   private apply(key: string, value: string | null): void {

@@ -104,7 +104,11 @@ export class Admin {
   }
 
   listGroups(): { groupId: string; state: GroupState }[] {
-    return this.broker.groupIds().map((groupId) => ({ groupId, state: this.broker.coordinator.describe(groupId).state === 'Dead' ? 'Empty' : this.broker.coordinator.describe(groupId).state }))
+    return this.broker.groupIds().map((groupId) => {
+      // A group known only from committed offsets has no coordinator state ('Dead'): it is empty.
+      const state = this.broker.coordinator.describe(groupId).state
+      return { groupId, state: state === 'Dead' ? 'Empty' : state }
+    })
   }
 
   /** Members with their assignments, and committed offsets with lag, as `kafka-consumer-groups.sh --describe` shows. */

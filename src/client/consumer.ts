@@ -13,7 +13,7 @@ import { KafkaError, KafkaErrors } from '../broker/errors.js'
 import { ASSIGNOR_NAMES, createAssignor, tpKey, type AssignorName, type PartitionAssignor, type TopicPartition } from '../broker/assignors/index.js'
 import { memberChanges } from '../broker/assignors/changes.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../broker/group/consumer-protocol.js'
-import { batchSizeAt } from '../log/batch-header.js'
+import { wholeBatches } from '../log/batch-header.js'
 import { decodeRecordBatch, type DecodedBatch } from '../log/record-batch.js'
 import { deserialize, type Deserializer } from './serde.js'
 import { checkOptions } from './options.js'
@@ -342,13 +342,9 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
 
   private decodeInto(topic: string, partition: number, bytes: Uint8Array, fromOffset: number): void {
     const key = `${topic}\u0000${partition}`
-    let at = 0
-    while (at < bytes.length) {
-      const size = batchSizeAt(bytes, at)
-      if (size < 0 || at + size > bytes.length) break
+    for (const stored of wholeBatches(bytes)) {
       // The log verified every batch's CRC as it read it; checking again here would double the cost.
-      const batch = decodeRecordBatch(bytes.subarray(at, at + size), { verifyCrc: false })
-      at += size
+      const batch = decodeRecordBatch(stored, { verifyCrc: false })
       if (batch.header.isControl || batch.count === 0) continue
       // Records before the position (the fetch starts at the batch holding it) were consumed already.
       let next = 0

@@ -125,6 +125,19 @@ export function batchSizeAt(bytes: Uint8Array, at = 0): number {
   return view(bytes).getInt32(at + Offsets.batchLength) + BATCH_LOG_OVERHEAD
 }
 
+/**
+ * The complete batches in `bytes` (stored batches back to back, as a read or a
+ * Fetch returns them), as views; a cut-short trailing batch is not yielded.
+ */
+export function* wholeBatches(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let at = 0; at + BATCH_LOG_OVERHEAD <= bytes.length; ) {
+    const size = batchSizeAt(bytes, at)
+    if (size < BATCH_LOG_OVERHEAD || at + size > bytes.length) return
+    yield bytes.subarray(at, at + size)
+    at += size
+  }
+}
+
 /** CRC-32C over attributes..end, as stored in the crc field. */
 export function computeBatchCrc(batch: Uint8Array): number {
   return crc32c(batch.subarray(BATCH_CRC_START))
