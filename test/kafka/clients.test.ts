@@ -88,6 +88,17 @@ async function storedCodecs(topic: string): Promise<Set<string>> {
   return codecs
 }
 
+/**
+ * librdkafka (confluent-kafka, kcat) sends a batch uncompressed when compressing
+ * would not make it smaller (a one-record lz4 frame, say), so depending on how
+ * records happened to batch, some stored batches are plain. Every batch must
+ * still be stored as sent: the codec, or none.
+ */
+function expectLibrdkafkaCodec(stored: Set<string>, codec: string): void {
+  expect(stored.has(codec), `no ${codec} batch stored: ${[...stored].join(', ')}`).toBe(true)
+  for (const c of stored) expect([codec, 'none']).toContain(c)
+}
+
 describe('real clients against eddy serve', () => {
   it('kafkajs admin creates the topics; kcat -L lists them with their partitions', async () => {
     const admin = kafka.admin()
@@ -114,7 +125,7 @@ describe('real clients against eddy serve', () => {
       expect(r.error).toBeNull()
       expect(r.partition).toBe(defaultPartition(r.key, PARTITIONS))
     }
-    expect(await storedCodecs(topicOf('confluent'))).toEqual(new Set(['snappy']))
+    expectLibrdkafkaCodec(await storedCodecs(topicOf('confluent')), 'snappy')
   })
 
   it('kafkajs produces (idempotent, gzip) on its default murmur2 partitioner', async () => {
@@ -134,7 +145,7 @@ describe('real clients against eddy serve', () => {
 
   it('kcat produces (lz4, murmur2_random like Java)', async () => {
     await runKcat(['-b', h.bootstrap, '-P', '-t', topicOf('kcat'), '-K', '\t', '-z', 'lz4', '-X', 'partitioner=murmur2_random', '-X', 'linger.ms=5'], { input: asLines(orders('kcat')) })
-    expect(await storedCodecs(topicOf('kcat'))).toEqual(new Set(['lz4']))
+    expectLibrdkafkaCodec(await storedCodecs(topicOf('kcat')), 'lz4')
     expect(await h.eddy.broker.listOffset(topicOf('kcat'), 0, -1)).toBeGreaterThan(0)
   })
 
