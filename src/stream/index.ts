@@ -30,3 +30,13 @@ import { globalWindows, session, sliding, tumbling } from './window/windows.js'
 export const windows = { tumbling, sliding, session, global: globalWindows } as const
 /** The built-in aggregates (count, sum, min, max, avg). */
 export const aggregates = { count, sum, min, max, avg } as const
+
+// The DataStream DSL and its sources and sinks.
+export { defineJob, buildGraph, StreamEnvironment, DataStream, KeyedStream, WindowedStream, ProcessedStream, Table } from './dsl/job.js'
+export type { JobDefinition, JobGraph, JobParams, WindowedResult, KeyedProcessFunction } from './dsl/job.js'
+export type { Key, AggregateSpec } from './dsl/graph.js'
+export { agg } from './dsl/aggregates.js'
+export { sources, RecordDecodeError } from './sources/index.js'
+export type { SourceSpec, SourceReader, SourceBatch, EventTimeOptions, GeneratorOptions, TopicSourceOptions, FileSourceOptions } from './sources/index.js'
+export { sinks } from './sinks/index.js'
+export type { SinkSpec, SinkWriter, SinkBatch, TopicSinkOptions } from './sinks/index.js'

@@ -53,7 +53,7 @@ function runOperator(spec: WindowSpec, agg: AggName, lateness: number, steps: St
         values: columnar ? Float64Array.from(values) : values,
       })
       results.push(...out.results)
-      late.push(...out.late.map((l) => ({ key: l.key, ts: l.timestamp, value: l.value })))
+      late.push(...out.late.map((l) => ({ key: l.key as string, ts: l.timestamp, value: l.value })))
     } else {
       results.push(...op.advanceWatermark(step.watermark))
     }

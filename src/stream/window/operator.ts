@@ -24,24 +24,29 @@ import { storeFor, type AccumulatorStore, type AggregateFunction } from './aggre
 import { triggers, type Trigger } from './triggers.js'
 import type { WindowAssigner } from './windows.js'
 
+/** A record key: a string or a number (numbers are kept as numbers, never stringified). */
+export type Key = string | number
+
 /** A columnar batch: record i is (keys[i], timestamps[i], values[i]). */
 export interface KeyedBatch<V> {
-  readonly keys: readonly string[]
+  readonly keys: ArrayLike<Key>
   readonly timestamps: Float64Array
   readonly values: ArrayLike<V>
 }
 
 export interface WindowResult<OUT> {
-  key: string
+  key: Key
   windowStart: number
   windowEnd: number
   result: OUT
 }
 
 export interface LateRecord<V> {
-  key: string
+  key: Key
   timestamp: number
   value: V
+  /** The record's index in the batch it came in (so callers can find the whole record behind a selected value). */
+  row: number
 }
 
 export interface WindowOutput<OUT, V> {
@@ -68,7 +73,7 @@ export interface WindowOperatorStats {
 }
 
 interface WindowState {
-  key: string
+  key: Key
   start: number
   end: number
   slot: number
@@ -130,8 +135,14 @@ class TimerHeap {
   }
 }
 
+/** Key order: numbers before strings; numbers numerically, strings by code unit. */
+export function compareKeys(a: Key, b: Key): number {
+  if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 function byWindowThenKey(a: WindowState, b: WindowState): number {
-  return a.end - b.end || a.start - b.start || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+  return a.end - b.end || a.start - b.start || compareKeys(a.key, b.key)
 }
 
 function resolve(state: WindowState): WindowState {
@@ -147,9 +158,9 @@ export class WindowOperator<IN, ACC, OUT> {
   private readonly numericInput: boolean
   private currentWatermark = MIN_WATERMARK
   /** Non-merging assigners: key → window start → state. */
-  private readonly byKey = new Map<string, Map<number, WindowState>>()
+  private readonly byKey = new Map<Key, Map<number, WindowState>>()
   /** Session windows: key → live sessions sorted by start. */
-  private readonly sessions = new Map<string, WindowState[]>()
+  private readonly sessions = new Map<Key, WindowState[]>()
   private readonly timers = new TimerHeap()
   private readonly dirty = new Set<WindowState>()
   private nextProcessingFire = -Infinity
@@ -199,7 +210,8 @@ export class WindowOperator<IN, ACC, OUT> {
     }
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(timestamps[i])) throw new StreamInputError(`batch.timestamps[${i}] is ${timestamps[i]}; timestamps must be finite`)
-      if (typeof keys[i] !== 'string') throw new StreamInputError(`batch.keys[${i}] is a ${typeof keys[i]}; keys must be strings`)
+      const kind = typeof keys[i]
+      if (kind !== 'string' && (kind !== 'number' || Number.isNaN(keys[i]))) throw new StreamInputError(`batch.keys[${i}] is ${kind === 'number' ? 'NaN' : `a ${kind}`}; keys must be strings or numbers`)
     }
     if (this.numericInput && !(values instanceof Float64Array)) {
       for (let i = 0; i < n; i++) {
@@ -227,7 +239,7 @@ export class WindowOperator<IN, ACC, OUT> {
         const state = this.mergeSession(key, ts, wm)
         if (state === undefined) {
           this.lateCount++
-          out.late.push({ key, timestamp: ts, value: values[i] })
+          out.late.push({ key, timestamp: ts, value: values[i], row: i })
           continue
         }
         this.addPending(state, i, batchId, touched)
@@ -258,7 +270,7 @@ export class WindowOperator<IN, ACC, OUT> {
       }
       if (!accepted) {
         this.lateCount++
-        out.late.push({ key, timestamp: ts, value: values[i] })
+        out.late.push({ key, timestamp: ts, value: values[i], row: i })
       }
     }
     this.flush(values)
@@ -299,7 +311,7 @@ export class WindowOperator<IN, ACC, OUT> {
     this.pendingStates.length = 0
   }
 
-  private newState(key: string, start: number, end: number, wm: number, slot: number): WindowState {
+  private newState(key: Key, start: number, end: number, wm: number, slot: number): WindowState {
     const state: WindowState = { key, start, end, slot, count: 0, fired: false, alive: true, mergedInto: undefined, touchedBatch: 0 }
     this.liveWindows++
     if (!this.assigner.isGlobal) {
@@ -309,7 +321,7 @@ export class WindowOperator<IN, ACC, OUT> {
     return state
   }
 
-  private stateFor(key: string, start: number, end: number, wm: number): WindowState {
+  private stateFor(key: Key, start: number, end: number, wm: number): WindowState {
     let windows = this.byKey.get(key)
     if (windows === undefined) {
       windows = new Map()
@@ -324,7 +336,7 @@ export class WindowOperator<IN, ACC, OUT> {
   }
 
   /** Session assignment with merging; undefined when the record is late. */
-  private mergeSession(key: string, ts: number, wm: number): WindowState | undefined {
+  private mergeSession(key: Key, ts: number, wm: number): WindowState | undefined {
     this.assigner.assign(ts, this.scratch)
     let start = this.scratch[0]
     let end = this.scratch[1]

@@ -1,0 +1,210 @@
+// The keyBy exchange and the window operator as runtime nodes.
+import { StreamInputError } from '../stream/errors.js'
+import type { AggregateSpec, GraphNode, Key } from '../stream/dsl/graph.js'
+import { WindowOperator, type WindowResult } from '../stream/window/operator.js'
+import type { Batch } from './nodes.js'
+import { RuntimeNode, UserFunctionError } from './nodes.js'
+import { keyGroupOf, taskOfKeyGroup } from './key-groups.js'
+
+/** Messages between tasks: a batch, a watermark or the end of one channel of one node. */
+export type ExchangeMessage =
+  | { node: number; channel: number; kind: 'batch'; batch: Batch }
+  | { node: number; channel: number; kind: 'watermark'; watermark: number }
+  | { node: number; channel: number; kind: 'end' }
+
+/** Where a keyBy sends what is not for its own task. */
+export interface Exchange {
+  send(task: number, message: ExchangeMessage): void
+}
+
+interface KeyedConsumer {
+  node: RuntimeNode
+  /** The consumer's first channel for this keyBy (channel = base + sending task). */
+  base: number
+}
+
+/**
+ * Computes each record's key, routes it to the task owning its key group, and
+ * broadcasts watermarks and the end to every task. Records for this task go
+ * straight down the chain, the rest through the exchange.
+ */
+export class KeyByNode extends RuntimeNode {
+  readonly consumers: KeyedConsumer[] = []
+  private readonly fn: (value: any) => Key
+
+  constructor(
+    node: GraphNode & { kind: 'keyBy' },
+    private readonly task: number,
+    private readonly parallelism: number,
+    private readonly maxParallelism: number,
+    private readonly exchange: Exchange,
+  ) {
+    super(node)
+    this.fn = node.fn
+  }
+
+  private keysOf(values: unknown[]): Key[] {
+    const n = values.length
+    const keys = new Array<Key>(n)
+    const fn = this.fn
+    let i = 0
+    try {
+      for (; i < n; i++) keys[i] = fn(values[i])
+    } catch (error) {
+      throw new UserFunctionError(this.graphNode, error)
+    }
+    for (i = 0; i < n; i++) {
+      const k = keys[i]
+      if (typeof k !== 'string' && (typeof k !== 'number' || !Number.isFinite(k))) {
+        throw new StreamInputError(`operator ${this.graphNode.id} (${this.graphNode.name}): the key of record ${i} is ${typeof k === 'number' ? k : typeof k}; keys must be strings or finite numbers`)
+      }
+    }
+    return keys
+  }
+
+  protected onBatch(_channel: number, batch: Batch): void {
+    const keys = this.keysOf(batch.values)
+    this.recordsOut += keys.length
+    if (this.parallelism === 1) {
+      const keyed = { values: batch.values, timestamps: batch.timestamps, keys }
+      for (const c of this.consumers) c.node.push(c.base, keyed)
+      return
+    }
+    const p = this.parallelism
+    const rows: number[][] = Array.from({ length: p }, () => [])
+    for (let i = 0; i < keys.length; i++) rows[taskOfKeyGroup(keyGroupOf(keys[i], this.maxParallelism), this.maxParallelism, p)].push(i)
+    for (let t = 0; t < p; t++) {
+      const picked = rows[t]
+      if (picked.length === 0) continue
+      const m = picked.length
+      const values = new Array(m)
+      const timestamps = new Float64Array(m)
+      const subKeys = new Array<Key>(m)
+      for (let j = 0; j < m; j++) {
+        const r = picked[j]
+        values[j] = batch.values[r]
+        timestamps[j] = batch.timestamps[r]
+        subKeys[j] = keys[r]
+      }
+      const sub: Batch = { values, timestamps, keys: subKeys }
+      for (const c of this.consumers) {
+        if (t === this.task) c.node.push(c.base + this.task, sub)
+        else this.exchange.send(t, { node: c.node.graphNode.id, channel: c.base + this.task, kind: 'batch', batch: sub })
+      }
+    }
+  }
+
+  override emitWatermark(watermark: number): void {
+    for (const c of this.consumers) {
+      for (let t = 0; t < this.parallelism; t++) {
+        if (t === this.task) c.node.pushWatermark(c.base + t, watermark)
+        else this.exchange.send(t, { node: c.node.graphNode.id, channel: c.base + this.task, kind: 'watermark', watermark })
+      }
+    }
+  }
+
+  override emitEnd(): void {
+    for (const c of this.consumers) {
+      for (let t = 0; t < this.parallelism; t++) {
+        if (t === this.task) c.node.pushEnd(c.base + t)
+        else this.exchange.send(t, { node: c.node.graphNode.id, channel: c.base + this.task, kind: 'end' })
+      }
+    }
+  }
+}
+
+/** What the window node needs of an aggregator (WindowOperator, or the Wasm pane fast path). */
+export interface WindowAggregatorLike {
+  processBatch(batch: { keys: ArrayLike<Key>; timestamps: Float64Array; values: ArrayLike<unknown> }): { results: WindowResult<unknown>[]; late: { key: Key; timestamp: number; value: unknown; row: number }[] }
+  advanceWatermark(watermark: number): WindowResult<unknown>[]
+  advanceProcessingTime?(nowMs: number): WindowResult<unknown>[]
+  stats(): { windows: number; lateRecords: number }
+}
+
+export type AggregatorFactory = (options: { assigner: any; aggregate: any; trigger?: any; allowedLatenessMs: number }) => WindowAggregatorLike
+
+const defaultFactory: AggregatorFactory = (options) => new WindowOperator(options) as unknown as WindowAggregatorLike
+
+/**
+ * A keyed window with one aggregate or several named ones (one aggregator
+ * each, fed the same records, so their results line up window by window).
+ */
+export class WindowNode extends RuntimeNode {
+  private readonly parts: { name: string | undefined; select: ((r: any) => unknown) | undefined; aggregator: WindowAggregatorLike }[]
+
+  constructor(node: GraphNode & { kind: 'window' }, factory: AggregatorFactory = defaultFactory) {
+    super(node)
+    const specs: [string | undefined, AggregateSpec][] =
+      typeof (node.aggregates as AggregateSpec).label === 'string' ? [[undefined, node.aggregates as AggregateSpec]] : Object.entries(node.aggregates as Record<string, AggregateSpec>)
+    this.parts = specs.map(([name, spec]) => ({
+      name,
+      select: spec.select,
+      aggregator: factory({ assigner: node.assigner, aggregate: spec.fn, trigger: node.trigger, allowedLatenessMs: node.allowedLatenessMs }),
+    }))
+  }
+
+  private column(select: ((r: any) => unknown) | undefined, values: unknown[]): ArrayLike<unknown> {
+    if (select === undefined) return values
+    const n = values.length
+    const out = new Array(n)
+    try {
+      for (let i = 0; i < n; i++) out[i] = select(values[i])
+    } catch (error) {
+      throw new UserFunctionError(this.graphNode, error)
+    }
+    return out
+  }
+
+  protected onBatch(_channel: number, batch: Batch): void {
+    const keys = batch.keys
+    if (keys === undefined) throw new StreamInputError(`operator ${this.graphNode.id} (${this.graphNode.name}) needs a keyed stream`)
+    // Compute every column first so a bad value rejects the batch before any aggregator applies it.
+    const columns = this.parts.map((p) => this.column(p.select, batch.values))
+    const outputs = this.parts.map((p, i) => p.aggregator.processBatch({ keys, timestamps: batch.timestamps, values: columns[i] }))
+    const late = outputs[0].late
+    if (late.length > 0) {
+      this.lateRecords += late.length
+      this.emitSide('late', { values: late.map((l) => batch.values[l.row]), timestamps: Float64Array.from(late, (l) => l.timestamp), keys: late.map((l) => l.key) })
+    }
+    this.emitResults(outputs.map((o) => o.results))
+  }
+
+  protected override onWatermark(watermark: number): void {
+    this.emitResults(this.parts.map((p) => p.aggregator.advanceWatermark(watermark)))
+    this.emitWatermark(watermark)
+  }
+
+  override tick(nowMs: number): void {
+    if (this.parts[0].aggregator.advanceProcessingTime === undefined) return
+    this.emitResults(this.parts.map((p) => (p.aggregator.advanceProcessingTime as (n: number) => WindowResult<unknown>[])(nowMs)))
+  }
+
+  private emitResults(perPart: WindowResult<unknown>[][]): void {
+    const first = perPart[0]
+    const n = first.length
+    if (n === 0) return
+    const values = new Array(n)
+    const timestamps = new Float64Array(n)
+    const keys = new Array<Key>(n)
+    for (let i = 0; i < n; i++) {
+      const r = first[i]
+      let result: unknown = r.result
+      if (this.parts[0].name !== undefined) {
+        const combined: Record<string, unknown> = {}
+        for (let p = 0; p < this.parts.length; p++) combined[this.parts[p].name as string] = perPart[p][i].result
+        result = combined
+      }
+      values[i] = { key: r.key, windowStart: r.windowStart, windowEnd: r.windowEnd, result }
+      timestamps[i] = r.windowEnd - 1
+      keys[i] = r.key
+    }
+    this.emit({ values, timestamps, keys })
+  }
+
+  override stateSize(): number {
+    let total = 0
+    for (const p of this.parts) total += p.aggregator.stats().windows
+    return total
+  }
+}
+

@@ -1,0 +1,169 @@
+// runJob: builds a job's graph, plans its splits and runs it on an executor —
+// inline (every task in this thread: browsers, Deno, tests) or workers (one
+// Piscina worker per task, Node only). Both run the same Task code, so they
+// give the same results.
+import { StreamConfigError } from '../stream/errors.js'
+import { buildGraph, type JobDefinition, type JobGraph, type JobParams } from '../stream/dsl/job.js'
+import type { SourceContext } from '../stream/sources/spec.js'
+import { CoordinatorSinks, MetricsAggregator, openSplitHere, planSplits } from './coordinator.js'
+import { DEFAULT_MAX_PARALLELISM } from './key-groups.js'
+import type { ExchangeMessage } from './keyed-nodes.js'
+import type { JobMetrics } from './metrics.js'
+import { Task, type TaskHost } from './task.js'
+import { defaultAggregatorFactory } from './aggregators.js'
+
+export interface RunJobOptions {
+  /** Passed to the job's build function in every thread (must be structured-clonable for workers). */
+  params?: JobParams
+  /** Tasks. Default 1. */
+  parallelism?: number
+  /** Key groups: the most tasks this job's state can ever be spread over. Default 128. */
+  maxParallelism?: number
+  /** 'inline': all tasks in this thread; 'workers': one worker thread per task (Node). Default: 'workers' when parallelism > 1 on Node, else 'inline'. */
+  executor?: 'inline' | 'workers'
+  /** The embedded Eddy, for topic sources and sinks. */
+  eddy?: unknown
+  /** Cancels the job. */
+  signal?: AbortSignal
+}
+
+export interface JobResult {
+  /** Records of each `sinks.collect(name)` sink. */
+  collected: Map<string, unknown[]>
+  metrics: JobMetrics
+  durationMs: number
+}
+
+export interface JobHandle {
+  readonly name: string
+  /** Current metrics (summed over tasks). */
+  metrics(): JobMetrics
+  /** Settles when the job ends (every source finished, every sink closed) or fails. */
+  readonly done: Promise<JobResult>
+  /** Stops the job: sources stop, the job ends without draining windows. */
+  cancel(): Promise<void>
+}
+
+function checkParallelism(options: RunJobOptions): { parallelism: number; maxParallelism: number } {
+  const parallelism = options.parallelism ?? 1
+  const maxParallelism = options.maxParallelism ?? DEFAULT_MAX_PARALLELISM
+  if (!Number.isSafeInteger(maxParallelism) || maxParallelism < 1 || maxParallelism > 32768) throw new StreamConfigError('maxParallelism', `must be an integer 1..32768, got ${String(maxParallelism)}`)
+  if (!Number.isSafeInteger(parallelism) || parallelism < 1 || parallelism > maxParallelism) {
+    throw new StreamConfigError('parallelism', `must be an integer from 1 to maxParallelism (${maxParallelism}), got ${String(parallelism)}`)
+  }
+  return { parallelism, maxParallelism }
+}
+
+const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string'
+
+/** Loads a job from a module path or URL: its default export, or its only JobDefinition export. */
+export async function loadJob(module: string | URL): Promise<JobDefinition<any>> {
+  const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : await toFileUrl(module)
+  const exports = (await import(url)) as Record<string, unknown>
+  const isJob = (v: unknown): v is JobDefinition => typeof v === 'object' && v !== null && typeof (v as JobDefinition).build === 'function' && typeof (v as JobDefinition).name === 'string'
+  const job = isJob(exports.default) ? exports.default : Object.values(exports).find(isJob)
+  if (job === undefined) throw new StreamConfigError('job', `${module} exports no job; export default defineJob({ name, build })`)
+  return { ...job, module: url }
+}
+
+async function toFileUrl(path: string): Promise<string> {
+  const { pathToFileURL } = await import('node:url')
+  const { resolve } = await import('node:path')
+  return pathToFileURL(resolve(path)).href
+}
+
+/** Starts a job and returns a handle (metrics while it runs, `done` when it ends). */
+export async function startJob(jobOrModule: JobDefinition<any> | string | URL, options: RunJobOptions = {}): Promise<JobHandle> {
+  const job = typeof jobOrModule === 'string' || jobOrModule instanceof URL ? await loadJob(jobOrModule) : jobOrModule
+  const { parallelism, maxParallelism } = checkParallelism(options)
+  const executor = options.executor ?? (parallelism > 1 && isNode ? 'workers' : 'inline')
+  if (executor !== 'inline' && executor !== 'workers') throw new StreamConfigError('executor', `must be 'inline' or 'workers', got ${String(executor)}`)
+  const params = options.params ?? {}
+  const graph = buildGraph(job, params)
+  const sourceContext: SourceContext = { eddy: options.eddy, nowMs: () => Date.now() }
+  const splitCounts = await planSplits(graph, parallelism, sourceContext)
+  const sinks = new CoordinatorSinks(graph, parallelism, options.eddy)
+  await sinks.openAll()
+  const aggregator = new MetricsAggregator(graph, parallelism, executor)
+  if (executor === 'workers') {
+    if (!isNode) throw new StreamConfigError('executor', "'workers' needs Node; use 'inline' here")
+    if (job.module === undefined) throw new StreamConfigError('job.module', `job "${job.name}" must be loaded from its module to run on workers: defineJob({ module: import.meta.url, ... }) or runJob('./job.ts')`)
+    const { startWorkerJob } = await import('./workers.js')
+    return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal })
+  }
+  return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal })
+}
+
+/** Runs a job to its end. */
+export async function runJob(jobOrModule: JobDefinition<any> | string | URL, options: RunJobOptions = {}): Promise<JobResult> {
+  return (await startJob(jobOrModule, options)).done
+}
+
+interface InlineSetup {
+  parallelism: number
+  maxParallelism: number
+  splitCounts: Map<number, number>
+  sinks: CoordinatorSinks
+  sourceContext: SourceContext
+  aggregator: MetricsAggregator
+  signal?: AbortSignal
+}
+
+/** Every task in this thread; keyBy hands records to the owning task directly. */
+async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobHandle> {
+  const { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator } = setup
+  const tasks: Task[] = []
+  const started = Date.now()
+  let status: JobMetrics['status'] = 'running'
+  let cancelled = false
+  const exchange = {
+    send(task: number, message: ExchangeMessage) {
+      tasks[task].deliver(message)
+    },
+  }
+  for (let t = 0; t < parallelism; t++) {
+    const host: TaskHost = {
+      task: t,
+      parallelism,
+      maxParallelism,
+      exchange,
+      splitCounts,
+      sink: async (node) => sinks.handleFor(node),
+      openSplit: async (node, split, splits) => {
+        const reader = await openSplitHere(node, split, splits, sourceContext)
+        // Cancelling ends every split at its next read.
+        return { next: (max) => (cancelled ? null : reader.next(max)), close: () => reader.close?.() }
+      },
+      backpressure: () => undefined,
+      nowMs: () => Date.now(),
+      aggregatorFactory: defaultAggregatorFactory,
+    }
+    tasks.push(new Task(graph, host))
+  }
+  for (const task of tasks) await task.open()
+  const metrics = (): JobMetrics => aggregator.combine(tasks.map((t) => t.metrics()), status)
+  const onAbort = () => void (cancelled = true)
+  setup.signal?.addEventListener('abort', onAbort)
+  const done = (async (): Promise<JobResult> => {
+    try {
+      await Promise.all(tasks.map((t) => t.run()))
+      status = cancelled ? 'cancelled' : 'finished'
+    } catch (error) {
+      status = 'failed'
+      for (const t of tasks) t.fail(error)
+      throw error
+    } finally {
+      setup.signal?.removeEventListener('abort', onAbort)
+    }
+    return { collected: sinks.collected, metrics: metrics(), durationMs: Date.now() - started }
+  })()
+  return {
+    name: graph.name,
+    metrics,
+    done,
+    async cancel() {
+      cancelled = true
+      await done.catch(() => {})
+    },
+  }
+}

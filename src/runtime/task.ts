@@ -1,0 +1,225 @@
+// One task: an instance of the whole job graph in one thread. Task t of P
+// reads the source splits s with s mod P = t, owns the key groups assigned
+// to t, and exchanges keyed records with the other tasks. The inline
+// executor runs one task (P = 1); the worker executor runs one per worker.
+import { StreamConfigError } from '../stream/errors.js'
+import { inputsOf, type GraphNode } from '../stream/dsl/graph.js'
+import type { JobGraph } from '../stream/dsl/job.js'
+import type { SourceReader } from '../stream/sources/spec.js'
+import { FilterNode, FlatMapNode, ForwardNode, MapNode, RuntimeNode, type Batch } from './nodes.js'
+import { KeyByNode, WindowNode, type AggregatorFactory, type Exchange, type ExchangeMessage } from './keyed-nodes.js'
+import { SinkNode, SourceNode, type LocalSplit } from './io-nodes.js'
+import { createKeyedNode } from './keyed-operators.js'
+import type { OperatorMetrics } from './metrics.js'
+
+export interface SinkHandle {
+  write(batch: Batch): void | Promise<void>
+  close(): void | Promise<void>
+}
+
+export interface TaskHost {
+  readonly task: number
+  readonly parallelism: number
+  readonly maxParallelism: number
+  readonly exchange: Exchange
+  /** Split counts per source node id (fixed by the coordinator for the whole job). */
+  readonly splitCounts: ReadonlyMap<number, number>
+  sink(node: GraphNode & { kind: 'sink' }): Promise<SinkHandle>
+  openSplit(node: GraphNode & { kind: 'source' }, split: number, splits: number): Promise<SourceReader<unknown>>
+  /** A promise while downstream (exchange credits, sinks) is full; undefined to go on. */
+  backpressure(): Promise<void> | undefined
+  nowMs(): number
+  /** The Wasm fast path for windows, when available. */
+  aggregatorFactory?: AggregatorFactory
+}
+
+/** Yields to the event loop (messages, timers, I/O) without setTimeout's 1 ms floor. */
+const yieldNow: () => Promise<void> =
+  typeof (globalThis as { setImmediate?: unknown }).setImmediate === 'function'
+    ? () => new Promise((resolve) => (globalThis as unknown as { setImmediate(f: () => void): void }).setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0))
+
+const TICK_MS = 100
+const YIELD_EVERY_MS = 4
+
+export class Task {
+  readonly nodes: RuntimeNode[] = []
+  private readonly sources: SourceNode[] = []
+  private readonly sinks: SinkNode[] = []
+  private failure: unknown
+  private failed: ((error: unknown) => void) | undefined
+  private allEnded: (() => void) | undefined
+  private readonly ended: Promise<void>
+  private readonly failedPromise: Promise<never>
+
+  constructor(
+    readonly graph: JobGraph,
+    private readonly host: TaskHost,
+  ) {
+    this.ended = new Promise((resolve) => (this.allEnded = resolve))
+    this.failedPromise = new Promise<never>((_, reject) => (this.failed = reject))
+    this.failedPromise.catch(() => {})
+  }
+
+  /** Instantiates and wires every node; opens sinks and this task's source splits. */
+  async open(): Promise<void> {
+    const { task, parallelism, maxParallelism, exchange } = this.host
+    for (const node of this.graph.nodes) this.nodes.push(await this.instantiate(node))
+    // Wiring: forward edges are one channel; edges out of a keyBy are `parallelism` channels.
+    for (const runtime of this.nodes) {
+      const node = runtime.graphNode
+      if (node.kind === 'source') continue
+      const inputs = inputsOf(node)
+      runtime.setChannels(inputs.map((id) => (this.graph.nodes[id].kind === 'keyBy' ? parallelism : 1)))
+      inputs.forEach((id, k) => {
+        const upstream = this.nodes[id]
+        const channel = runtime.channelBase[k]
+        if (upstream instanceof KeyByNode) upstream.consumers.push({ node: runtime, base: channel })
+        else if (node.kind === 'sideOutput') {
+          const outs = upstream.sideOutputs.get(node.tag) ?? []
+          outs.push({ node: runtime, channel })
+          upstream.sideOutputs.set(node.tag, outs)
+        } else upstream.outputs.push({ node: runtime, channel })
+      })
+    }
+    for (const source of this.sources) {
+      const node = source.graphNode as GraphNode & { kind: 'source' }
+      const splits = this.host.splitCounts.get(node.id) ?? 0
+      for (let s = task; s < splits; s += parallelism) source.addSplit(s, await this.host.openSplit(node, s, splits))
+    }
+    void maxParallelism
+    void exchange
+  }
+
+  private async instantiate(node: GraphNode): Promise<RuntimeNode> {
+    const { task, parallelism, maxParallelism, exchange } = this.host
+    switch (node.kind) {
+      case 'source': {
+        const source = new SourceNode(node)
+        this.sources.push(source)
+        return source
+      }
+      case 'map':
+        return new MapNode(node, node.fn)
+      case 'filter':
+        return new FilterNode(node, node.fn)
+      case 'flatMap':
+        return new FlatMapNode(node, node.fn)
+      case 'keyBy':
+        return new KeyByNode(node, task, parallelism, maxParallelism, exchange)
+      case 'window':
+        this.requireKeyed(node, node.input)
+        return new WindowNode(node, this.host.aggregatorFactory)
+      case 'union':
+      case 'sideOutput':
+        return new ForwardNode(node)
+      case 'sink': {
+        const handle = await this.host.sink(node)
+        const sink = new SinkNode(node, (b) => handle.write(b), () => handle.close())
+        this.sinks.push(sink)
+        return sink
+      }
+      default:
+        for (const input of inputsOf(node)) this.requireKeyed(node, input)
+        return createKeyedNode(node)
+    }
+  }
+
+  private requireKeyed(node: GraphNode, input: number): void {
+    if (this.graph.nodes[input].kind !== 'keyBy') throw new StreamConfigError(node.name, `operator ${node.id} needs a keyed input: call .keyBy(...) before it`)
+  }
+
+  /** A message from another task's keyBy. */
+  deliver(message: ExchangeMessage): void {
+    if (this.failure !== undefined) return
+    try {
+      const node = this.nodes[message.node]
+      if (message.kind === 'batch') node.push(message.channel, message.batch)
+      else if (message.kind === 'watermark') node.pushWatermark(message.channel, message.watermark)
+      else node.pushEnd(message.channel)
+      this.checkEnded()
+    } catch (error) {
+      this.fail(error)
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.failure !== undefined) return
+    this.failure = error
+    this.failed?.(error)
+  }
+
+  private checkEnded(): void {
+    if (this.nodes.every((n) => n.ended)) this.allEnded?.()
+  }
+
+  /** Runs this task's sources to their end, then waits for every input to end and every sink to close. */
+  async run(): Promise<void> {
+    const now = this.host.nowMs()
+    for (const source of this.sources) source.start(now)
+    const timer = setInterval(() => {
+      try {
+        const t = this.host.nowMs()
+        for (const node of this.nodes) node.tick(t)
+        this.checkEnded()
+      } catch (error) {
+        this.fail(error)
+      }
+    }, TICK_MS)
+    try {
+      const splits = this.sources.flatMap((source) => source.splits.map((split) => this.runSplit(source, split)))
+      await Promise.race([Promise.all(splits), this.failedPromise])
+      this.checkEnded()
+      await Promise.race([this.ended, this.failedPromise])
+      for (const sink of this.sinks) {
+        await Promise.race([sink.closed, this.failedPromise])
+        if (sink.error !== undefined) throw sink.error
+      }
+    } finally {
+      clearInterval(timer)
+      for (const source of this.sources) for (const split of source.splits) await split.reader.close?.()
+    }
+  }
+
+  private async runSplit(source: SourceNode, split: LocalSplit): Promise<void> {
+    const batchSize = source.spec.batchSize ?? 1024
+    let lastYield = this.host.nowMs()
+    for (;;) {
+      if (this.failure !== undefined) return
+      const wait = this.host.backpressure() ?? this.sinkBackpressure()
+      if (wait !== undefined) {
+        await wait
+        lastYield = this.host.nowMs()
+      }
+      let batch = split.reader.next(batchSize)
+      if (batch instanceof Promise) batch = await batch
+      const now = this.host.nowMs()
+      if (batch === null) {
+        source.splitEnded(split, now)
+        this.checkEnded()
+        return
+      }
+      source.pushSplitBatch(split, batch, now)
+      for (const sink of this.sinks) if (sink.error !== undefined) throw sink.error
+      if (batch.values.length === 0 || now - lastYield >= YIELD_EVERY_MS) {
+        await yieldNow()
+        lastYield = this.host.nowMs()
+      }
+    }
+  }
+
+  /** Task-run and inline sinks: hold the source while more than a few writes are in flight. */
+  private sinkBackpressure(): Promise<void> | undefined {
+    for (const sink of this.sinks) if (sink.pending > 4) return sink.drain()
+    return undefined
+  }
+
+  /** Where each local source split has got to (for checkpoints and progress). */
+  positions(): { node: number; split: number; position: number | undefined }[] {
+    return this.sources.flatMap((s) => s.splits.map((split) => ({ node: s.graphNode.id, split: split.split, position: split.position })))
+  }
+
+  metrics(): OperatorMetrics[] {
+    return this.nodes.map((n) => n.metrics())
+  }
+}

@@ -1,0 +1,137 @@
+// The built-in sinks. All but `discard` run in the coordinator (the thread
+// that called runJob), which receives the batches of every task.
+import { StreamConfigError } from '../errors.js'
+import type { Key } from '../dsl/graph.js'
+import type { SinkBatch, SinkContext, SinkSpec, SinkWriter } from './spec.js'
+
+export type { SinkBatch, SinkContext, SinkSpec, SinkWriter } from './spec.js'
+
+let collectCounter = 0
+
+/** Keeps every record; `runJob` returns them in `result.collected.get(name)`. Use for tests and small results. */
+function collect<T>(name = `collect-${collectCounter++}`): SinkSpec<T> & { readonly collectName: string } {
+  return {
+    kind: 'collect',
+    name: `sink(collect ${name})`,
+    collectName: name,
+    runsIn: 'coordinator',
+    open(context: SinkContext): SinkWriter<T> {
+      let out = context.collected.get(name)
+      if (out === undefined) context.collected.set(name, (out = []))
+      const target = out
+      return {
+        write(batch) {
+          for (const value of batch.values) target.push(value)
+        },
+      }
+    },
+  }
+}
+
+/**
+ * Calls `fn` in the coordinator for every record (or once per batch with
+ * `{ batch: true }`); a returned promise holds the job back until it settles.
+ */
+function callback<T>(fn: (value: T, timestamp: number) => void | Promise<void>, options?: { name?: string; batch?: false }): SinkSpec<T>
+function callback<T>(fn: (batch: SinkBatch<T>) => void | Promise<void>, options: { name?: string; batch: true }): SinkSpec<T>
+function callback<T>(fn: (...args: any[]) => void | Promise<void>, options: { name?: string; batch?: boolean } = {}): SinkSpec<T> {
+  if (typeof fn !== 'function') throw new StreamConfigError('sinks.callback', 'expects a function')
+  return {
+    kind: 'callback',
+    name: options.name ?? 'sink(callback)',
+    runsIn: 'coordinator',
+    open: () => ({
+      async write(batch) {
+        if (options.batch) return fn(batch)
+        for (let i = 0; i < batch.values.length; i++) {
+          const pending = fn(batch.values[i], batch.timestamps[i])
+          if (pending !== undefined) await pending
+        }
+      },
+    }),
+  }
+}
+
+/** Drops records in the task that produced them (benchmarks; metrics still count them). */
+function discard<T>(): SinkSpec<T> {
+  return { kind: 'discard', name: 'sink(discard)', runsIn: 'task', open: () => ({ write() {} }) }
+}
+
+export interface TopicSinkOptions<T> {
+  /** The record key (default: the key the stream was keyed by, if any). */
+  key?: (value: T) => Key | null
+  /** How values are written. Default 'json'. */
+  format?: 'json' | 'string' | ((value: T) => Uint8Array | string)
+  /** Producer options (acks, compression, lingerMs, idempotent…). Default: acks 'all', idempotent. */
+  producer?: Record<string, unknown>
+}
+
+interface ProducerLike {
+  send(topic: string, records: { key: string | null; value: Uint8Array | string; timestamp?: number }[]): Promise<unknown>
+  flush(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Writes to a topic of the embedded Eddy, keeping each record's event time as its timestamp. */
+function topic<T>(name: string, options: TopicSinkOptions<T> = {}): SinkSpec<T> {
+  if (typeof name !== 'string' || name === '') throw new StreamConfigError('sinks.topic', 'needs a topic name')
+  const format = options.format ?? 'json'
+  const encode: (value: T) => Uint8Array | string =
+    typeof format === 'function' ? format : format === 'json' ? (v) => JSON.stringify(v) : format === 'string' ? (v) => String(v) : badFormat(format)
+  return {
+    kind: 'topic',
+    name: `sink(topic ${name})`,
+    runsIn: 'coordinator',
+    open(context) {
+      const eddy = context.eddy as { producer(options: Record<string, unknown>): ProducerLike } | undefined
+      if (eddy === undefined) throw new StreamConfigError('sinks.topic', `sink topic "${name}" needs an Eddy: runJob(job, { eddy })`)
+      const producer = eddy.producer({ acks: 'all', idempotent: true, ...options.producer })
+      return {
+        async write(batch) {
+          const records = batch.values.map((value, i) => {
+            const key = options.key ? options.key(value) : batch.keys?.[i]
+            return { key: key === undefined || key === null ? null : String(key), value: encode(value), timestamp: Math.round(batch.timestamps[i]) }
+          })
+          if (records.length > 0) await producer.send(name, records)
+        },
+        async close() {
+          await producer.flush()
+          await producer.close()
+        },
+      }
+    },
+  }
+}
+
+function badFormat(format: unknown): never {
+  throw new StreamConfigError('format', `must be 'json', 'string' or a function, got ${String(format)}`)
+}
+
+/** Appends one line per record to a file (Kafka Connect's FileStreamSink). Node only. */
+function file<T>(path: string, options: { format?: 'json' | 'string' } = {}): SinkSpec<T> {
+  if (typeof path !== 'string' || path === '') throw new StreamConfigError('sinks.file', 'needs a file path')
+  const format = options.format ?? 'json'
+  if (format !== 'json' && format !== 'string') badFormat(format)
+  return {
+    kind: 'file',
+    name: `sink(file ${path})`,
+    runsIn: 'coordinator',
+    async open() {
+      const { open } = await import('node:fs/promises')
+      const handle = await open(path, 'a')
+      return {
+        async write(batch) {
+          let text = ''
+          for (const value of batch.values) text += (format === 'json' ? JSON.stringify(value) : String(value)) + '\n'
+          await handle.write(text)
+        },
+        async close() {
+          await handle.sync()
+          await handle.close()
+        },
+      }
+    },
+  }
+}
+
+export const sinks = { collect, callback, discard, topic, file }

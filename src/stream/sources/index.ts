@@ -1,0 +1,281 @@
+// The built-in sources. Each is a SourceSpec: how many splits it has and how
+// to open a reader for one. Sources that only compute (arrays, generators)
+// run their readers in the task threads; topics are read by the coordinator,
+// which owns the log, and their batches are shipped to the tasks.
+import { StreamConfigError, requireNonNegative, requirePositive } from '../errors.js'
+import type { Key } from '../dsl/graph.js'
+import type { SourceBatch, SourceContext, SourceReader, SourceSpec } from './spec.js'
+
+export type { SourceBatch, SourceReader, SourceSpec, SourceContext } from './spec.js'
+
+/** Options every source takes: event time and watermarks. */
+export interface EventTimeOptions<T> {
+  /** Event time of a record (ms). Default: the source's timestamp (a topic record's timestamp; arrival order for arrays). */
+  timestamp?: (value: T, sourceTimestamp: number) => number
+  /** How far behind the largest timestamp seen a record may arrive and still be on time. Default 0. */
+  maxOutOfOrdernessMs?: number
+  /** A split silent this long (ms of processing time) stops holding the watermark back. Default: never. */
+  idleTimeoutMs?: number
+  /** Records per batch. Default 1024. */
+  batchSize?: number
+  /** Name in metrics. */
+  name?: string
+}
+
+function eventTime<T>(kind: string, options: EventTimeOptions<T>) {
+  if (options.timestamp !== undefined && typeof options.timestamp !== 'function') throw new StreamConfigError(`${kind}.timestamp`, 'must be a function (record, sourceTimestamp) => ms')
+  const maxOutOfOrdernessMs = options.maxOutOfOrdernessMs ?? 0
+  requireNonNegative(`${kind}.maxOutOfOrdernessMs`, maxOutOfOrdernessMs)
+  if (options.idleTimeoutMs !== undefined) requirePositive(`${kind}.idleTimeoutMs`, options.idleTimeoutMs)
+  const batchSize = options.batchSize ?? 1024
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new StreamConfigError(`${kind}.batchSize`, `must be an integer >= 1, got ${String(batchSize)}`)
+  return { timestamp: options.timestamp, maxOutOfOrdernessMs, idleTimeoutMs: options.idleTimeoutMs, batchSize }
+}
+
+/** A finite array (or any iterable) as one split; a record's default timestamp is its index. */
+function fromArray<T>(values: Iterable<T>, options: EventTimeOptions<T> = {}): SourceSpec<T> {
+  if (values === null || typeof (values as Iterable<T>)?.[Symbol.iterator] !== 'function') throw new StreamConfigError('fromArray', 'expected an array or iterable')
+  return {
+    kind: 'array',
+    name: options.name ?? 'source(array)',
+    runsIn: 'task',
+    ...eventTime('fromArray', options),
+    splits: () => 1,
+    open(): SourceReader<T> {
+      const iterator = values[Symbol.iterator]()
+      let index = 0
+      return {
+        next(max) {
+          const out: T[] = []
+          const timestamps: number[] = []
+          for (; out.length < max; ) {
+            const step = iterator.next()
+            if (step.done) break
+            out.push(step.value)
+            timestamps.push(index++)
+          }
+          return out.length === 0 ? null : { values: out, timestamps, position: index }
+        },
+      }
+    },
+  }
+}
+
+export interface GeneratorOptions<T> extends EventTimeOptions<T> {
+  /** Builds record number `i` (0, 1, 2, …); must depend only on i so splits reproduce it. */
+  generate: (index: number) => T
+  /** Records in all (omit for an endless stream). */
+  count?: number
+  /** Records per second across all splits (omit for as fast as possible). */
+  ratePerSecond?: number
+  /** Splits (each produces the indices congruent to its number). Default: the job's parallelism. */
+  splits?: number
+}
+
+/** A generated stream: record i = generate(i), optionally rate-limited; record i's default timestamp is i. */
+function generator<T>(options: GeneratorOptions<T>): SourceSpec<T> {
+  if (typeof options?.generate !== 'function') throw new StreamConfigError('generator.generate', 'must be a function (index) => record')
+  if (options.count !== undefined && (!Number.isSafeInteger(options.count) || options.count < 0)) throw new StreamConfigError('generator.count', `must be an integer >= 0, got ${String(options.count)}`)
+  if (options.ratePerSecond !== undefined) requirePositive('generator.ratePerSecond', options.ratePerSecond)
+  const total = options.count ?? Infinity
+  return {
+    kind: 'generator',
+    name: options.name ?? 'source(generator)',
+    runsIn: 'task',
+    ...eventTime('generator', options),
+    splits: (parallelism) => options.splits ?? parallelism,
+    open(split, splits, context): SourceReader<T> {
+      let index = split
+      const rate = options.ratePerSecond === undefined ? undefined : options.ratePerSecond / splits
+      const started = context.nowMs()
+      let produced = 0
+      return {
+        async next(max) {
+          if (index >= total) return null
+          let n = max
+          if (rate !== undefined) {
+            // Hold back until the schedule allows at least one record.
+            const allowed = Math.floor(((context.nowMs() - started) / 1000) * rate) + 1 - produced
+            if (allowed <= 0) {
+              await new Promise((resolve) => setTimeout(resolve, Math.min(100, Math.max(1, 1000 / rate))))
+              return { values: [], timestamps: [] }
+            }
+            n = Math.min(n, allowed)
+          }
+          const values: T[] = []
+          const timestamps: number[] = []
+          for (; values.length < n && index < total; index += splits) {
+            values.push(options.generate(index))
+            timestamps.push(index)
+          }
+          produced += values.length
+          return { values, timestamps, position: index }
+        },
+      }
+    },
+  }
+}
+
+export interface TopicSourceOptions<T> extends EventTimeOptions<T> {
+  /** How values are decoded. Default 'json'. */
+  format?: 'json' | 'string' | 'bytes' | ((bytes: Uint8Array) => T)
+  /** Where to start: 'earliest' (default), 'latest', or per-partition offsets. */
+  startFrom?: 'earliest' | 'latest' | Record<number, number>
+  /** Stop at the end offsets seen when the job starts (a bounded replay). Default false: run forever. */
+  bounded?: boolean
+  /** A record that does not decode: 'fail' the job (default) or 'skip' it (counted). */
+  onDecodeError?: 'fail' | 'skip'
+}
+
+/** Minimal view of the embedded Eddy a topic source needs (kept structural: the stream core does not import the broker). */
+interface EddyLike {
+  admin: { describeTopic(name: string): Promise<{ partitions: readonly unknown[] }>; listOffsets(topic: string, spec?: 'earliest' | 'latest'): Promise<{ partition: number; offset: number }[]> }
+  consumer(options: Record<string, unknown>): {
+    assign(partitions: { topic: string; partition: number }[]): void
+    seek(tp: { topic: string; partition: number }, offset: number): void
+    poll(options: { maxRecords?: number; timeoutMs?: number }): Promise<{ offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null }[]>
+    close(): Promise<void>
+  }
+}
+
+/** Thrown when a topic record cannot be decoded: names where it is. */
+export class RecordDecodeError extends Error {
+  override name = 'RecordDecodeError'
+}
+
+const textDecoder = new TextDecoder()
+
+function decoderFor<T>(format: TopicSourceOptions<T>['format']): (bytes: Uint8Array) => T {
+  if (typeof format === 'function') return format
+  switch (format ?? 'json') {
+    case 'json':
+      return (bytes) => JSON.parse(textDecoder.decode(bytes)) as T
+    case 'string':
+      return (bytes) => textDecoder.decode(bytes) as T
+    case 'bytes':
+      return (bytes) => bytes as T
+    default:
+      throw new StreamConfigError('topic.format', `must be 'json', 'string', 'bytes' or a function, got ${String(format)}`)
+  }
+}
+
+/** A topic of the embedded Eddy: one split per partition (so per-partition watermarks), read by the coordinator. */
+function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): SourceSpec<T> {
+  if (typeof name !== 'string' || name === '') throw new StreamConfigError('topic', 'needs a topic name')
+  const decode = decoderFor(options.format)
+  const onDecodeError = options.onDecodeError ?? 'fail'
+  if (onDecodeError !== 'fail' && onDecodeError !== 'skip') throw new StreamConfigError('topic.onDecodeError', `must be 'fail' or 'skip', got ${String(onDecodeError)}`)
+  const eddyOf = (context: SourceContext): EddyLike => {
+    if (context.eddy === undefined) throw new StreamConfigError('topic', `source topic "${name}" needs an Eddy: runJob(job, { eddy })`)
+    return context.eddy as EddyLike
+  }
+  let partitionCount: number | undefined
+  // End offsets of a bounded read, per partition, fixed when the split opens.
+  const endOffsets = new Map<number, number>()
+  return {
+    kind: 'topic',
+    name: options.name ?? `source(topic ${name})`,
+    runsIn: 'coordinator',
+    ...eventTime('topic', options),
+    async splits(_parallelism) {
+      return partitionCount ?? 0
+    },
+    async open(split, _splits, context): Promise<SourceReader<T>> {
+      const eddy = eddyOf(context)
+      const consumer = eddy.consumer({ valueDeserializer: 'bytes', keyDeserializer: 'bytes', autoOffsetReset: 'earliest' })
+      const tp = { topic: name, partition: split }
+      consumer.assign([tp])
+      const start = options.startFrom ?? 'earliest'
+      if (start === 'latest' || options.bounded) {
+        const latest = (await eddy.admin.listOffsets(name, 'latest')).find((p) => p.partition === split)?.offset ?? 0
+        if (start === 'latest') consumer.seek(tp, latest)
+        endOffsets.set(split, latest)
+      }
+      if (typeof start === 'object' && start[split] !== undefined) consumer.seek(tp, start[split])
+      const end = options.bounded ? endOffsets.get(split) : undefined
+      let position = -1
+      let skipped = 0
+      return {
+        async next(max) {
+          if (end !== undefined && position >= end - 1) return null
+          const records = await consumer.poll({ maxRecords: max, timeoutMs: 50 })
+          const values: T[] = []
+          const timestamps: number[] = []
+          const keys: Key[] = []
+          for (const record of records) {
+            if (end !== undefined && record.offset >= end) break
+            position = record.offset
+            let value: T
+            try {
+              if (record.value === null) throw new Error('the value is null')
+              value = decode(record.value)
+            } catch (error) {
+              if (onDecodeError === 'skip') {
+                skipped++
+                continue
+              }
+              throw new RecordDecodeError(`topic ${name} partition ${split} offset ${record.offset}: cannot decode the value (${(error as Error).message})`)
+            }
+            values.push(value)
+            timestamps.push(record.timestamp)
+            keys.push(record.key === null ? '' : textDecoder.decode(record.key))
+          }
+          return { values, timestamps, keys, position: position + 1 }
+        },
+        close: () => consumer.close(),
+        get skipped() {
+          return skipped
+        },
+      } as SourceReader<T>
+    },
+    async prepare(context: SourceContext) {
+      partitionCount = (await eddyOf(context).admin.describeTopic(name)).partitions.length
+    },
+  }
+}
+
+export interface FileSourceOptions<T> extends EventTimeOptions<T> {
+  /** 'lines' (each line a string), 'json' (each line a JSON value). Default 'lines'. */
+  format?: 'lines' | 'json'
+}
+
+/** A text file, one record per line (Kafka Connect's FileStreamSource). Node only. */
+function file<T = string>(path: string, options: FileSourceOptions<T> = {}): SourceSpec<T> {
+  if (typeof path !== 'string' || path === '') throw new StreamConfigError('file', 'needs a file path')
+  const format = options.format ?? 'lines'
+  if (format !== 'lines' && format !== 'json') throw new StreamConfigError('file.format', `must be 'lines' or 'json', got ${String(format)}`)
+  return {
+    kind: 'file',
+    name: options.name ?? `source(file ${path})`,
+    runsIn: 'task',
+    ...eventTime('file', options),
+    splits: () => 1,
+    async open(): Promise<SourceReader<T>> {
+      const { readFile } = await import('node:fs/promises')
+      const text = await readFile(path, 'utf8')
+      const lines = text.split('\n')
+      if (lines.at(-1) === '') lines.pop()
+      let line = 0
+      return {
+        next(max) {
+          if (line >= lines.length) return null
+          const values: T[] = []
+          const timestamps: number[] = []
+          for (; values.length < max && line < lines.length; line++) {
+            if (format === 'json') {
+              try {
+                values.push(JSON.parse(lines[line]) as T)
+              } catch (error) {
+                throw new RecordDecodeError(`${path} line ${line + 1}: not JSON (${(error as Error).message})`)
+              }
+            } else values.push(lines[line] as T)
+            timestamps.push(line)
+          }
+          return { values, timestamps, position: line } satisfies SourceBatch<T>
+        },
+      }
+    },
+  }
+}
+
+export const sources = { fromArray, generator, topic, file }
