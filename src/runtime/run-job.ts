@@ -146,6 +146,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
   setup.signal?.addEventListener('abort', onAbort)
   const done = (async (): Promise<JobResult> => {
     try {
+      for (const t of tasks) t.start()
       await Promise.all(tasks.map((t) => t.run()))
       status = cancelled ? 'cancelled' : 'finished'
     } catch (error) {

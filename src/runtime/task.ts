@@ -153,10 +153,24 @@ export class Task {
     if (this.nodes.every((n) => n.ended)) this.allEnded?.()
   }
 
-  /** Runs this task's sources to their end, then waits for every input to end and every sink to close. */
-  async run(): Promise<void> {
+  private started = false
+
+  /**
+   * Starts watermark tracking; a source with no split in this task ends at
+   * once. Workers call this, tell their peers, and wait for every peer's
+   * start before `run`, so those ends arrive before any data and a record's
+   * lateness does not depend on thread timing.
+   */
+  start(): void {
+    if (this.started) return
+    this.started = true
     const now = this.host.nowMs()
     for (const source of this.sources) source.start(now)
+  }
+
+  /** Runs this task's sources to their end, then waits for every input to end and every sink to close. */
+  async run(): Promise<void> {
+    this.start()
     const timer = setInterval(() => {
       try {
         const t = this.host.nowMs()

@@ -1,0 +1,39 @@
+// Messages between the coordinator and its worker tasks, and between tasks.
+// Batches always travel as encoded ArrayBuffers in the transfer list.
+import type { MessagePort } from 'node:worker_threads'
+import type { JobParams } from '../stream/dsl/job.js'
+
+export interface TaskInit {
+  module: string
+  jobName: string
+  params: JobParams
+  task: number
+  parallelism: number
+  maxParallelism: number
+  splitCounts: [number, number][]
+  /** The coordinator's end of the control channel. */
+  control: MessagePort
+  /** peers[t]: the channel to task t (null for this task). */
+  peers: (MessagePort | null)[]
+  /** In-flight batches per peer before the sender waits. */
+  credits: number
+}
+
+export type ToCoordinator =
+  | { type: 'sink'; id: number; node: number; buffer: ArrayBuffer }
+  | { type: 'sinkClose'; id: number; node: number }
+  | { type: 'next'; id: number; node: number; split: number; splits: number; max: number }
+  | { type: 'closeSplit'; node: number; split: number }
+  | { type: 'metrics'; metrics: import('./metrics.js').OperatorMetrics[] }
+
+export type ToTask =
+  | { type: 'reply'; id: number; error?: string; buffer?: ArrayBuffer | null; position?: number }
+  | { type: 'cancel' }
+
+export type PeerMessage =
+  | { kind: 'batch'; node: number; channel: number; buffer: ArrayBuffer }
+  | { kind: 'watermark'; node: number; channel: number; watermark: number }
+  | { kind: 'end'; node: number; channel: number }
+  | { kind: 'ack' }
+  /** Sent once after Task.start(): everything this task sent at start precedes it. */
+  | { kind: 'started' }

@@ -1,0 +1,142 @@
+// One task inside a worker thread: rebuilds the job from its module, runs a
+// Task, talks to the other tasks over MessagePorts (batches transferred as
+// ArrayBuffers, credit-based flow control) and to the coordinator for
+// coordinator-run sources and sinks.
+import { buildGraph } from '../stream/dsl/job.js'
+import type { SourceReader } from '../stream/sources/spec.js'
+import { decodeBatch, encodeBatch } from './codec.js'
+import type { ExchangeMessage } from './keyed-nodes.js'
+import type { OperatorMetrics } from './metrics.js'
+import { loadJob } from './run-job.js'
+import { Task, type TaskHost } from './task.js'
+import type { PeerMessage, TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
+import { defaultAggregatorFactory } from './aggregators.js'
+
+const METRICS_INTERVAL_MS = 500
+
+export async function runTask(init: TaskInit): Promise<OperatorMetrics[]> {
+  const job = await loadJob(init.module)
+  const graph = buildGraph(job, init.params)
+  const { control, peers, credits } = init
+  let cancelled = false
+  let nextId = 0
+  const replies = new Map<number, { resolve: (m: ToTask & { type: 'reply' }) => void; reject: (e: Error) => void }>()
+  const rpc = (message: ToCoordinator & { id: number }, transfer: ArrayBuffer[] = []): Promise<ToTask & { type: 'reply' }> =>
+    new Promise((resolve, reject) => {
+      replies.set(message.id, { resolve, reject })
+      control.postMessage(message, transfer)
+    })
+  control.on('message', (message: ToTask) => {
+    if (message.type === 'cancel') {
+      cancelled = true
+      return
+    }
+    const waiter = replies.get(message.id)
+    if (waiter === undefined) return
+    replies.delete(message.id)
+    if (message.error !== undefined) waiter.reject(new Error(message.error))
+    else waiter.resolve(message)
+  })
+
+  // Flow control: at most `credits` unacknowledged batches towards each peer.
+  const inflight = new Int32Array(init.parallelism)
+  let waiters: (() => void)[] = []
+  const release = () => {
+    const list = waiters
+    waiters = []
+    for (const w of list) w()
+  }
+  const exchange = {
+    send(target: number, message: ExchangeMessage) {
+      const port = peers[target] as MessagePort
+      if (message.kind === 'batch') {
+        const buffer = encodeBatch(message.batch)
+        inflight[target]++
+        port.postMessage({ kind: 'batch', node: message.node, channel: message.channel, buffer } satisfies PeerMessage, [buffer])
+      } else port.postMessage(message satisfies PeerMessage)
+    },
+  }
+
+  const host: TaskHost = {
+    task: init.task,
+    parallelism: init.parallelism,
+    maxParallelism: init.maxParallelism,
+    exchange,
+    splitCounts: new Map(init.splitCounts),
+    async sink(node) {
+      if (node.spec.runsIn === 'task') {
+        const writer = await node.spec.open({ collected: new Map() })
+        return { write: (b) => writer.write(b), close: () => writer.close?.() }
+      }
+      return {
+        write: async (batch) => {
+          const buffer = encodeBatch(batch)
+          await rpc({ type: 'sink', id: nextId++, node: node.id, buffer }, [buffer])
+        },
+        close: async () => {
+          await rpc({ type: 'sinkClose', id: nextId++, node: node.id })
+        },
+      }
+    },
+    async openSplit(node, split, splits): Promise<SourceReader<unknown>> {
+      if (node.spec.runsIn === 'task') {
+        const reader = await node.spec.open(split, splits, { nowMs: () => Date.now() })
+        return { next: (max) => (cancelled ? null : reader.next(max)), close: () => reader.close?.() }
+      }
+      return {
+        async next(max) {
+          if (cancelled) return null
+          const reply = await rpc({ type: 'next', id: nextId++, node: node.id, split, splits, max })
+          if (reply.buffer === null || reply.buffer === undefined) return null
+          const batch = decodeBatch(reply.buffer)
+          return { values: batch.values, timestamps: batch.timestamps, keys: batch.keys, position: reply.position }
+        },
+        close: () => control.postMessage({ type: 'closeSplit', node: node.id, split } satisfies ToCoordinator),
+      }
+    },
+    backpressure() {
+      for (let t = 0; t < inflight.length; t++) if (inflight[t] >= credits) return new Promise<void>((resolve) => waiters.push(resolve))
+      return undefined
+    },
+    nowMs: () => Date.now(),
+    aggregatorFactory: defaultAggregatorFactory,
+  }
+
+  const task = new Task(graph, host)
+  await task.open()
+  let peersStarted = 0
+  let allStarted: () => void = () => {}
+  const started = new Promise<void>((resolve) => (allStarted = resolve))
+  if (init.parallelism === 1) allStarted()
+  peers.forEach((port, from) => {
+    if (port === null) return
+    port.on('message', (message: PeerMessage) => {
+      if (message.kind === 'started') {
+        if (++peersStarted === init.parallelism - 1) allStarted()
+        return
+      }
+      if (message.kind === 'ack') {
+        inflight[from]--
+        release()
+        return
+      }
+      if (message.kind === 'batch') {
+        const batch = decodeBatch(message.buffer)
+        task.deliver({ kind: 'batch', node: message.node, channel: message.channel, batch: { values: batch.values, timestamps: batch.timestamps, keys: batch.keys } })
+        port.postMessage({ kind: 'ack' } satisfies PeerMessage)
+      } else task.deliver(message)
+    })
+  })
+  task.start()
+  for (const port of peers) port?.postMessage({ kind: 'started' } satisfies PeerMessage)
+  await started
+  const timer = setInterval(() => control.postMessage({ type: 'metrics', metrics: task.metrics() } satisfies ToCoordinator), METRICS_INTERVAL_MS)
+  try {
+    await task.run()
+    return task.metrics()
+  } finally {
+    clearInterval(timer)
+    for (const port of peers) port?.close()
+    control.close()
+  }
+}

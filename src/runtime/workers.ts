@@ -1,0 +1,137 @@
+// The worker executor (Node): one single-thread Piscina pool per task, so a
+// task — and the key groups it owns — stays on its thread for the life of
+// the job (Piscina would otherwise give each task to the least busy thread).
+import { MessageChannel, type MessagePort } from 'node:worker_threads'
+import { Piscina } from 'piscina'
+import type { JobDefinition, JobGraph, JobParams } from '../stream/dsl/job.js'
+import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
+import { decodeBatch, encodeBatch } from './codec.js'
+import { openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
+import type { JobMetrics, OperatorMetrics } from './metrics.js'
+import type { JobHandle, JobResult } from './run-job.js'
+import type { TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
+
+const WORKER_FILE = new URL('../../workers/job-worker.mjs', import.meta.url)
+const CREDITS = 8
+
+export interface WorkerJobSetup {
+  job: JobDefinition<any>
+  graph: JobGraph
+  params: JobParams
+  parallelism: number
+  maxParallelism: number
+  splitCounts: Map<number, number>
+  sinks: CoordinatorSinks
+  sourceContext: SourceContext
+  aggregator: MetricsAggregator
+  signal?: AbortSignal
+}
+
+export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> {
+  const { job, graph, parallelism, sinks, sourceContext, aggregator } = setup
+  const started = Date.now()
+  let status: JobMetrics['status'] = 'running'
+  const latest: OperatorMetrics[][] = Array.from({ length: parallelism }, () => [])
+  const pools = Array.from({ length: parallelism }, () => new Piscina({ filename: WORKER_FILE.href, minThreads: 1, maxThreads: 1, idleTimeout: 1000, concurrentTasksPerWorker: 1 }))
+  const peers: (MessagePort | null)[][] = Array.from({ length: parallelism }, () => Array(parallelism).fill(null))
+  for (let a = 0; a < parallelism; a++) {
+    for (let b = a + 1; b < parallelism; b++) {
+      const channel = new MessageChannel()
+      peers[a][b] = channel.port1
+      peers[b][a] = channel.port2
+    }
+  }
+  const controls: MessagePort[] = []
+  const readers = new Map<string, Promise<SourceReader<unknown>>>()
+  const runs = pools.map((pool, task) => {
+    const control = new MessageChannel()
+    controls.push(control.port1)
+    control.port1.on('message', (message: ToCoordinator) => void serve(task, control.port1, message))
+    const init: TaskInit = {
+      module: job.module as string,
+      jobName: job.name,
+      params: setup.params,
+      task,
+      parallelism,
+      maxParallelism: setup.maxParallelism,
+      splitCounts: [...setup.splitCounts],
+      control: control.port2,
+      peers: peers[task],
+      credits: CREDITS,
+    }
+    const transfer = [control.port2, ...peers[task].filter((p): p is MessagePort => p !== null)]
+    return pool.run(init, { transferList: transfer as never }) as Promise<OperatorMetrics[]>
+  })
+
+  async function serve(task: number, port: MessagePort, message: ToCoordinator): Promise<void> {
+    if (message.type === 'metrics') {
+      latest[task] = message.metrics
+      return
+    }
+    if (message.type === 'closeSplit') {
+      const key = `${message.node}/${message.split}`
+      const reader = readers.get(key)
+      readers.delete(key)
+      await (await reader)?.close?.()
+      return
+    }
+    try {
+      if (message.type === 'sink') {
+        await sinks.write(message.node, decodeBatch(message.buffer))
+        port.postMessage({ type: 'reply', id: message.id } satisfies ToTask)
+      } else if (message.type === 'sinkClose') {
+        await sinks.closeOne(message.node)
+        port.postMessage({ type: 'reply', id: message.id } satisfies ToTask)
+      } else if (message.type === 'next') {
+        const key = `${message.node}/${message.split}`
+        let reader = readers.get(key)
+        if (reader === undefined) {
+          const node = graph.nodes[message.node] as JobGraph['nodes'][number] & { kind: 'source' }
+          readers.set(key, (reader = Promise.resolve(openSplitHere(node, message.split, message.splits, sourceContext))))
+        }
+        const batch = await (await reader).next(message.max)
+        if (batch === null) port.postMessage({ type: 'reply', id: message.id, buffer: null } satisfies ToTask)
+        else {
+          const buffer = encodeBatch({ values: batch.values, timestamps: batch.timestamps, keys: batch.keys })
+          port.postMessage({ type: 'reply', id: message.id, buffer, position: batch.position } satisfies ToTask, [buffer])
+        }
+      }
+    } catch (error) {
+      port.postMessage({ type: 'reply', id: message.id, error: (error as Error)?.message ?? String(error) } satisfies ToTask)
+    }
+  }
+
+  const metrics = (): JobMetrics => aggregator.combine(latest, status)
+  const cancelAll = () => {
+    for (const port of controls) port.postMessage({ type: 'cancel' } satisfies ToTask)
+  }
+  setup.signal?.addEventListener('abort', cancelAll)
+  let cancelled = false
+  const done = (async (): Promise<JobResult> => {
+    try {
+      const finals = await Promise.all(runs)
+      finals.forEach((m, t) => (latest[t] = m))
+      status = cancelled ? 'cancelled' : 'finished'
+      return { collected: sinks.collected, metrics: metrics(), durationMs: Date.now() - started }
+    } catch (error) {
+      status = 'failed'
+      cancelAll()
+      throw error
+    } finally {
+      setup.signal?.removeEventListener('abort', cancelAll)
+      for (const port of controls) port.close()
+      for (const reader of readers.values()) await (await reader.catch(() => undefined))?.close?.()
+      await Promise.all(pools.map((p) => p.destroy()))
+    }
+  })()
+  return {
+    name: graph.name,
+    metrics,
+    done,
+    async cancel() {
+      cancelled = true
+      cancelAll()
+      await done.catch(() => {})
+    },
+  }
+}

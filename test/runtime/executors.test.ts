@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { runJob } from '../../src/index.js'
+import job from './jobs/windowed.job.js'
+
+const COUNT = 40_000
+
+function canonical(records: unknown[]): string[] {
+  return records.map((r) => JSON.stringify(r)).sort()
+}
+
+async function outputs(options: Parameters<typeof runJob>[1]) {
+  const result = await runJob(job, { params: { count: COUNT }, ...options })
+  return {
+    windows: canonical(result.collected.get('windows') ?? []),
+    late: canonical(result.collected.get('late') ?? []),
+    filtered: canonical(result.collected.get('filtered') ?? []),
+    tumbling: canonical(result.collected.get('tumbling') ?? []),
+    metrics: result.metrics,
+  }
+}
+
+describe('executors give identical results', () => {
+  it('inline p1, inline p4, workers p1, p2 and p4 agree', async () => {
+    const reference = await outputs({ parallelism: 1, executor: 'inline' })
+    expect(reference.windows.length).toBeGreaterThan(1000)
+    expect(reference.late.length).toBeGreaterThan(100)
+    expect(reference.filtered.length).toBeGreaterThan(1000)
+    expect(reference.tumbling.length).toBeGreaterThan(100)
+    for (const options of [
+      { parallelism: 4, executor: 'inline' as const },
+      { parallelism: 1, executor: 'workers' as const },
+      { parallelism: 2, executor: 'workers' as const },
+      { parallelism: 4, executor: 'workers' as const },
+    ]) {
+      const other = await outputs(options)
+      expect(other.windows, JSON.stringify(options)).toEqual(reference.windows)
+      expect(other.late, JSON.stringify(options)).toEqual(reference.late)
+      expect(other.filtered, JSON.stringify(options)).toEqual(reference.filtered)
+      expect(other.tumbling, JSON.stringify(options)).toEqual(reference.tumbling)
+      expect(other.metrics.operators[0].recordsOut).toBe(COUNT)
+    }
+  }, 120_000)
+})
