@@ -130,6 +130,11 @@ export class SinkNode extends RuntimeNode {
     return this.inflight.size
   }
 
+  override metrics() {
+    this.queueDepth = this.inflight.size
+    return super.metrics()
+  }
+
   /** Set when a write failed; the task checks it and fails the job. */
   get error(): unknown {
     return this.failure

@@ -5,7 +5,7 @@
 import { buildGraph } from '../stream/dsl/job.js'
 import type { SourceReader } from '../stream/sources/spec.js'
 import { decodeBatch, encodeBatch } from './codec.js'
-import type { ExchangeMessage } from './keyed-nodes.js'
+import { KeyByNode, type ExchangeMessage } from './keyed-nodes.js'
 import type { OperatorMetrics } from './metrics.js'
 import { loadJob } from './run-job.js'
 import { Task, type TaskHost } from './task.js'
@@ -130,7 +130,13 @@ export async function runTask(init: TaskInit): Promise<OperatorMetrics[]> {
   task.start()
   for (const port of peers) port?.postMessage({ kind: 'started' } satisfies PeerMessage)
   await started
-  const timer = setInterval(() => control.postMessage({ type: 'metrics', metrics: task.metrics() } satisfies ToCoordinator), METRICS_INTERVAL_MS)
+  const report = () => {
+    // A keyBy's queue is what it has sent and the receivers have not yet processed.
+    const waiting = inflight.reduce((a, b) => a + b, 0)
+    for (const node of task.nodes) if (node instanceof KeyByNode) node.queueDepth = waiting
+    control.postMessage({ type: 'metrics', metrics: task.metrics() } satisfies ToCoordinator)
+  }
+  const timer = setInterval(report, METRICS_INTERVAL_MS)
   try {
     await task.run()
     return task.metrics()

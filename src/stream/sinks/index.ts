@@ -40,15 +40,24 @@ function callback<T>(fn: (...args: any[]) => void | Promise<void>, options: { na
     kind: 'callback',
     name: options.name ?? 'sink(callback)',
     runsIn: 'coordinator',
-    open: () => ({
-      async write(batch) {
+    open: () => {
+      // Calls never overlap: batches from every task reach `fn` one at a time, in arrival order.
+      let tail: Promise<void> = Promise.resolve()
+      const deliver = async (batch: SinkBatch<T>) => {
         if (options.batch) return fn(batch)
         for (let i = 0; i < batch.values.length; i++) {
           const pending = fn(batch.values[i], batch.timestamps[i])
           if (pending !== undefined) await pending
         }
-      },
-    }),
+      }
+      return {
+        write(batch) {
+          tail = tail.then(() => deliver(batch))
+          return tail
+        },
+        close: () => tail,
+      }
+    },
   }
 }
 
