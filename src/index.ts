@@ -98,10 +98,15 @@ export {
   ProcessedStream,
   Table,
   agg,
-  sources,
-  sinks,
   RecordDecodeError,
 } from './stream/index.js'
+import { sources as coreSources, sinks as coreSinks } from './stream/index.js'
+import { fileSink, fileSource } from './connect/file.js'
+export type { FileSourceOptions } from './connect/file.js'
+/** Stream sources: fromArray, generator, topic, file (Node). */
+export const sources = { ...coreSources, file: fileSource }
+/** Stream sinks: collect, callback, discard, topic, file (Node). */
+export const sinks = { ...coreSinks, file: fileSink }
 export { runJob, startJob, loadJob } from './runtime/run-job.js'
 export type { RunJobOptions, JobResult, JobHandle } from './runtime/run-job.js'
 export type { JobMetrics, OperatorMetrics, CheckpointMetrics } from './runtime/metrics.js'
@@ -138,7 +143,6 @@ export type {
   EventTimeOptions,
   GeneratorOptions,
   TopicSourceOptions,
-  FileSourceOptions,
   SinkSpec,
   SinkWriter,
   SinkBatch,

@@ -37,6 +37,6 @@ export type { JobDefinition, JobGraph, JobParams, WindowedResult, KeyedProcessFu
 export type { Key, AggregateSpec } from './dsl/graph.js'
 export { agg } from './dsl/aggregates.js'
 export { sources, RecordDecodeError } from './sources/index.js'
-export type { SourceSpec, SourceReader, SourceBatch, EventTimeOptions, GeneratorOptions, TopicSourceOptions, FileSourceOptions } from './sources/index.js'
+export type { SourceSpec, SourceReader, SourceBatch, EventTimeOptions, GeneratorOptions, TopicSourceOptions } from './sources/index.js'
 export { sinks } from './sinks/index.js'
 export type { SinkSpec, SinkWriter, SinkBatch, TopicSinkOptions } from './sinks/index.js'

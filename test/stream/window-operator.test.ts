@@ -179,7 +179,7 @@ describe('WindowOperator worked examples', () => {
     expect(op.stats().windows).toBe(0)
     expect(op.processBatch({ keys: ['k'], timestamps: Float64Array.of(9), values: [7] })).toEqual({
       results: [],
-      late: [{ key: 'k', timestamp: 9, value: 7 }],
+      late: [{ key: 'k', timestamp: 9, value: 7, row: 0 }],
     })
     expect(op.stats().lateRecords).toBe(1)
   })
@@ -311,13 +311,14 @@ describe('WindowOperator refusals', () => {
   })
 
   it('refuses a malformed batch whole, changing no state', () => {
-    // Mismatched columns, non-finite timestamps, non-string keys and non-numeric values for numeric aggregates are refused before any record applies.
+    // Mismatched columns, non-finite timestamps, keys that are neither strings nor numbers and non-numeric values for numeric aggregates are refused before any record applies.
     const op = new WindowOperator({ assigner: tumbling({ size: 10 }), aggregate: sum() })
     const bad = [
       { keys: ['a', 'b'], timestamps: Float64Array.of(1), values: [1] },
       { keys: ['a', 'b'], timestamps: Float64Array.of(1, NaN), values: [1, 2] },
       { keys: ['a', 'b'], timestamps: Float64Array.of(1, Infinity), values: [1, 2] },
-      { keys: ['a', 7 as unknown as string], timestamps: Float64Array.of(1, 2), values: [1, 2] },
+      { keys: ['a', true as unknown as string], timestamps: Float64Array.of(1, 2), values: [1, 2] },
+      { keys: ['a', NaN], timestamps: Float64Array.of(1, 2), values: [1, 2] },
       { keys: ['a', 'b'], timestamps: Float64Array.of(1, 2), values: [1, '2' as unknown as number] },
       { keys: ['a'], timestamps: [1] as unknown as Float64Array, values: [1] },
     ]

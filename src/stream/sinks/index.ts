@@ -116,31 +116,4 @@ function badFormat(format: unknown): never {
   throw new StreamConfigError('format', `must be 'json', 'string' or a function, got ${String(format)}`)
 }
 
-/** Appends one line per record to a file (Kafka Connect's FileStreamSink). Node only. */
-function file<T>(path: string, options: { format?: 'json' | 'string' } = {}): SinkSpec<T> {
-  if (typeof path !== 'string' || path === '') throw new StreamConfigError('sinks.file', 'needs a file path')
-  const format = options.format ?? 'json'
-  if (format !== 'json' && format !== 'string') badFormat(format)
-  return {
-    kind: 'file',
-    name: `sink(file ${path})`,
-    runsIn: 'coordinator',
-    async open() {
-      const { open } = await import('node:fs/promises')
-      const handle = await open(path, 'a')
-      return {
-        async write(batch) {
-          let text = ''
-          for (const value of batch.values) text += (format === 'json' ? JSON.stringify(value) : String(value)) + '\n'
-          await handle.write(text)
-        },
-        async close() {
-          await handle.sync()
-          await handle.close()
-        },
-      }
-    },
-  }
-}
-
-export const sinks = { collect, callback, discard, topic, file }
+export const sinks = { collect, callback, discard, topic }

@@ -22,7 +22,8 @@ export interface EventTimeOptions<T> {
   name?: string
 }
 
-function eventTime<T>(kind: string, options: EventTimeOptions<T>) {
+/** Validates the event-time options every source takes (shared with the connectors). */
+export function eventTimeOptions<T>(kind: string, options: EventTimeOptions<T>) {
   if (options.timestamp !== undefined && typeof options.timestamp !== 'function') throw new StreamConfigError(`${kind}.timestamp`, 'must be a function (record, sourceTimestamp) => ms')
   const maxOutOfOrdernessMs = options.maxOutOfOrdernessMs ?? 0
   requireNonNegative(`${kind}.maxOutOfOrdernessMs`, maxOutOfOrdernessMs)
@@ -39,7 +40,7 @@ function fromArray<T>(values: Iterable<T>, options: EventTimeOptions<T> = {}): S
     kind: 'array',
     name: options.name ?? 'source(array)',
     runsIn: 'task',
-    ...eventTime('fromArray', options),
+    ...eventTimeOptions('fromArray', options),
     splits: () => 1,
     open(): SourceReader<T> {
       const iterator = values[Symbol.iterator]()
@@ -82,7 +83,7 @@ function generator<T>(options: GeneratorOptions<T>): SourceSpec<T> {
     kind: 'generator',
     name: options.name ?? 'source(generator)',
     runsIn: 'task',
-    ...eventTime('generator', options),
+    ...eventTimeOptions('generator', options),
     splits: (parallelism) => options.splits ?? parallelism,
     open(split, splits, context): SourceReader<T> {
       let index = split
@@ -176,7 +177,7 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
     kind: 'topic',
     name: options.name ?? `source(topic ${name})`,
     runsIn: 'coordinator',
-    ...eventTime('topic', options),
+    ...eventTimeOptions('topic', options),
     async splits(_parallelism) {
       return partitionCount ?? 0
     },
@@ -234,48 +235,4 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
   }
 }
 
-export interface FileSourceOptions<T> extends EventTimeOptions<T> {
-  /** 'lines' (each line a string), 'json' (each line a JSON value). Default 'lines'. */
-  format?: 'lines' | 'json'
-}
-
-/** A text file, one record per line (Kafka Connect's FileStreamSource). Node only. */
-function file<T = string>(path: string, options: FileSourceOptions<T> = {}): SourceSpec<T> {
-  if (typeof path !== 'string' || path === '') throw new StreamConfigError('file', 'needs a file path')
-  const format = options.format ?? 'lines'
-  if (format !== 'lines' && format !== 'json') throw new StreamConfigError('file.format', `must be 'lines' or 'json', got ${String(format)}`)
-  return {
-    kind: 'file',
-    name: options.name ?? `source(file ${path})`,
-    runsIn: 'task',
-    ...eventTime('file', options),
-    splits: () => 1,
-    async open(): Promise<SourceReader<T>> {
-      const { readFile } = await import('node:fs/promises')
-      const text = await readFile(path, 'utf8')
-      const lines = text.split('\n')
-      if (lines.at(-1) === '') lines.pop()
-      let line = 0
-      return {
-        next(max) {
-          if (line >= lines.length) return null
-          const values: T[] = []
-          const timestamps: number[] = []
-          for (; values.length < max && line < lines.length; line++) {
-            if (format === 'json') {
-              try {
-                values.push(JSON.parse(lines[line]) as T)
-              } catch (error) {
-                throw new RecordDecodeError(`${path} line ${line + 1}: not JSON (${(error as Error).message})`)
-              }
-            } else values.push(lines[line] as T)
-            timestamps.push(line)
-          }
-          return { values, timestamps, position: line } satisfies SourceBatch<T>
-        },
-      }
-    },
-  }
-}
-
-export const sources = { fromArray, generator, topic, file }
+export const sources = { fromArray, generator, topic }
