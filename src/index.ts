@@ -99,6 +99,7 @@ export {
   Table,
   agg,
   RecordDecodeError,
+  NexmarkGenerator,
 } from './stream/index.js'
 import { sources as coreSources, sinks as coreSinks } from './stream/index.js'
 import { fileSink, fileSource } from './connect/file.js'
@@ -143,6 +144,8 @@ export type {
   EventTimeOptions,
   GeneratorOptions,
   TopicSourceOptions,
+  NexmarkSourceOptions,
+  NexmarkEvent,
   SinkSpec,
   SinkWriter,
   SinkBatch,

@@ -50,10 +50,22 @@ export class CoordinatorSinks {
 
   /** A SinkHandle for one task in this thread. */
   handleFor(node: GraphNode & { kind: 'sink' }): Promise<SinkHandle> | SinkHandle {
-    if (node.spec.runsIn === 'task') {
-      return Promise.resolve(node.spec.open(this.context)).then((writer) => ({ write: (b: Batch) => writer.write(b), close: () => writer.close?.() }))
-    }
+    if (node.spec.runsIn === 'task') return Promise.resolve(node.spec.open(this.context)).then(handleOf)
     return { write: (b) => this.write(node.id, b), close: () => this.closeOne(node.id) }
+  }
+}
+
+/** A SinkHandle over a writer in this thread. */
+export function handleOf(writer: SinkWriter<unknown>): SinkHandle {
+  return { write: (b: Batch) => writer.write(b), close: () => writer.close?.(), result: writer.result === undefined ? undefined : () => writer.result?.() }
+}
+
+/** Adds task-run sink results to the job's collected output. */
+export function collectResults(collected: Map<string, unknown[]>, results: [string, unknown][]): void {
+  for (const [name, value] of results) {
+    let list = collected.get(name)
+    if (list === undefined) collected.set(name, (list = []))
+    list.push(value)
   }
 }
 

@@ -31,6 +31,12 @@ interface KeyedConsumer {
 export class KeyByNode extends RuntimeNode {
   readonly consumers: KeyedConsumer[] = []
   private readonly fn: (value: any) => Key
+  /**
+   * Set when every consumer is a window that only reads selected numbers: the
+   * records are reduced to those before they cross to another task, so a
+   * batch travels as a few number columns instead of whole records.
+   */
+  projection: ((values: unknown[]) => unknown[]) | undefined
 
   constructor(
     node: GraphNode & { kind: 'keyBy' },
@@ -62,9 +68,10 @@ export class KeyByNode extends RuntimeNode {
     return keys
   }
 
-  protected onBatch(_channel: number, batch: Batch): void {
-    const keys = this.keysOf(batch.values)
+  protected onBatch(_channel: number, input: Batch): void {
+    const keys = this.keysOf(input.values)
     this.recordsOut += keys.length
+    const batch = this.projection === undefined ? input : { values: this.projection(input.values), timestamps: input.timestamps }
     if (this.parallelism === 1) {
       const keyed = { values: batch.values, timestamps: batch.timestamps, keys }
       for (const c of this.consumers) c.node.push(c.base, keyed)
@@ -130,7 +137,9 @@ const defaultFactory: AggregatorFactory = (options) => new WindowOperator(option
  * each, fed the same records, so their results line up window by window).
  */
 export class WindowNode extends RuntimeNode {
-  private readonly parts: { name: string | undefined; select: ((r: any) => unknown) | undefined; aggregator: WindowAggregatorLike }[]
+  private readonly parts: { name: string | undefined; select: ((r: any) => unknown) | undefined; aggregator: WindowAggregatorLike; numeric: boolean }[]
+  /** Values arrive already selected by the keyBy (see KeyByNode.projection). */
+  private preselected = false
 
   constructor(node: GraphNode & { kind: 'window' }, factory: AggregatorFactory = defaultFactory) {
     super(node)
@@ -140,10 +149,44 @@ export class WindowNode extends RuntimeNode {
       name,
       select: spec.select,
       aggregator: factory({ assigner: node.assigner, aggregate: spec.fn, trigger: node.trigger, allowedLatenessMs: node.allowedLatenessMs }),
+      // count ignores its input; the numeric built-ins read one number per record.
+      numeric: spec.fn.numericInput === true || spec.label === 'count',
     }))
   }
 
-  private column(select: ((r: any) => unknown) | undefined, values: unknown[]): ArrayLike<unknown> {
+  /**
+   * The projection a keyBy may apply for this window, or undefined when the
+   * window needs whole records (a custom aggregate, or a late side output,
+   * which carries the original records).
+   */
+  projection(): ((values: unknown[]) => unknown[]) | undefined {
+    if (this.sideOutputs.has('late') || !this.parts.every((p) => p.numeric && (p.select !== undefined || p.name === undefined || this.parts.length === 1))) return undefined
+    const parts = this.parts
+    if (parts.length === 1) {
+      const select = parts[0].select
+      if (select === undefined) return parts[0].numeric && this.graphNode.name.includes('count') ? (values) => new Array(values.length).fill(0) : undefined
+      return (values) => {
+        const n = values.length
+        const out = new Array(n)
+        for (let i = 0; i < n; i++) out[i] = select(values[i])
+        return out
+      }
+    }
+    if (!parts.every((p) => p.select !== undefined || p.aggregator === undefined)) return undefined
+    return (values) =>
+      values.map((v) => {
+        const row: Record<string, unknown> = {}
+        for (const p of parts) row[p.name as string] = p.select === undefined ? 0 : p.select(v)
+        return row
+      })
+  }
+
+  usePreselected(): void {
+    this.preselected = true
+  }
+
+  private column(name: string | undefined, select: ((r: any) => unknown) | undefined, values: unknown[]): ArrayLike<unknown> {
+    if (this.preselected) return name === undefined ? values : values.map((v) => (v as Record<string, unknown>)[name])
     if (select === undefined) return values
     const n = values.length
     const out = new Array(n)
@@ -159,7 +202,7 @@ export class WindowNode extends RuntimeNode {
     const keys = batch.keys
     if (keys === undefined) throw new StreamInputError(`operator ${this.graphNode.id} (${this.graphNode.name}) needs a keyed stream`)
     // Compute every column first so a bad value rejects the batch before any aggregator applies it.
-    const columns = this.parts.map((p) => this.column(p.select, batch.values))
+    const columns = this.parts.map((p) => this.column(p.name, p.select, batch.values))
     const outputs = this.parts.map((p, i) => p.aggregator.processBatch({ keys, timestamps: batch.timestamps, values: columns[i] }))
     const late = outputs[0].late
     if (late.length > 0) {

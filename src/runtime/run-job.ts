@@ -5,7 +5,7 @@
 import { StreamConfigError } from '../stream/errors.js'
 import { buildGraph, type JobDefinition, type JobGraph, type JobParams } from '../stream/dsl/job.js'
 import type { SourceContext } from '../stream/sources/spec.js'
-import { CoordinatorSinks, MetricsAggregator, openSplitHere, planSplits } from './coordinator.js'
+import { CoordinatorSinks, MetricsAggregator, collectResults, openSplitHere, planSplits } from './coordinator.js'
 import { DEFAULT_MAX_PARALLELISM } from './key-groups.js'
 import type { ExchangeMessage } from './keyed-nodes.js'
 import type { JobMetrics } from './metrics.js'
@@ -28,10 +28,13 @@ export interface RunJobOptions {
 }
 
 export interface JobResult {
-  /** Records of each `sinks.collect(name)` sink. */
+  /** Records of each `sinks.collect(name)` sink, and the per-task values of each `sinks.fold(name)`. */
   collected: Map<string, unknown[]>
   metrics: JobMetrics
+  /** From startJob to the end, including start-up (worker threads, module loading). */
   durationMs: number
+  /** From the moment the tasks started reading their sources to the end: the processing time. */
+  runMs: number
 }
 
 export interface JobHandle {
@@ -116,6 +119,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
   const started = Date.now()
   let status: JobMetrics['status'] = 'running'
   let cancelled = false
+  let runStarted = Date.now()
   const exchange = {
     send(task: number, message: ExchangeMessage) {
       tasks[task].deliver(message)
@@ -147,7 +151,9 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
   const done = (async (): Promise<JobResult> => {
     try {
       for (const t of tasks) t.start()
+      runStarted = Date.now()
       await Promise.all(tasks.map((t) => t.run()))
+      for (const t of tasks) collectResults(sinks.collected, t.results())
       status = cancelled ? 'cancelled' : 'finished'
     } catch (error) {
       status = 'failed'
@@ -156,7 +162,8 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
     } finally {
       setup.signal?.removeEventListener('abort', onAbort)
     }
-    return { collected: sinks.collected, metrics: metrics(), durationMs: Date.now() - started }
+    const ended = Date.now()
+    return { collected: sinks.collected, metrics: metrics(), durationMs: ended - started, runMs: ended - runStarted }
   })()
   return {
     name: graph.name,

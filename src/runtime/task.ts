@@ -15,6 +15,8 @@ import type { OperatorMetrics } from './metrics.js'
 export interface SinkHandle {
   write(batch: Batch): void | Promise<void>
   close(): void | Promise<void>
+  /** A task-run writer's result (sinks.fold). */
+  result?(): unknown
 }
 
 export interface TaskHost {
@@ -46,6 +48,7 @@ export class Task {
   readonly nodes: RuntimeNode[] = []
   private readonly sources: SourceNode[] = []
   private readonly sinks: SinkNode[] = []
+  private readonly sinkResults: { name: string; result: () => unknown }[] = []
   private failure: unknown
   private failed: ((error: unknown) => void) | undefined
   private allEnded: (() => void) | undefined
@@ -82,6 +85,7 @@ export class Task {
         } else upstream.outputs.push({ node: runtime, channel })
       })
     }
+    this.projectAtKeyBy()
     for (const source of this.sources) {
       const node = source.graphNode as GraphNode & { kind: 'source' }
       const splits = this.host.splitCounts.get(node.id) ?? 0
@@ -89,6 +93,19 @@ export class Task {
     }
     void maxParallelism
     void exchange
+  }
+
+  /** Lets a keyBy whose consumers are all windows reading numbers ship only those numbers. */
+  private projectAtKeyBy(): void {
+    for (const node of this.nodes) {
+      if (!(node instanceof KeyByNode) || node.consumers.length !== 1) continue
+      const consumer = node.consumers[0].node
+      if (!(consumer instanceof WindowNode)) continue
+      const projection = consumer.projection()
+      if (projection === undefined) continue
+      node.projection = projection
+      consumer.usePreselected()
+    }
   }
 
   private async instantiate(node: GraphNode): Promise<RuntimeNode> {
@@ -117,6 +134,7 @@ export class Task {
         const handle = await this.host.sink(node)
         const sink = new SinkNode(node, (b) => handle.write(b), () => handle.close())
         this.sinks.push(sink)
+        if (handle.result !== undefined && node.spec.collectName !== undefined) this.sinkResults.push({ name: node.spec.collectName, result: handle.result })
         return sink
       }
       default:
@@ -231,6 +249,11 @@ export class Task {
   /** Where each local source split has got to (for checkpoints and progress). */
   positions(): { node: number; split: number; position: number | undefined }[] {
     return this.sources.flatMap((s) => s.splits.map((split) => ({ node: s.graphNode.id, split: split.split, position: split.position })))
+  }
+
+  /** Results of task-run sinks (sinks.fold), by collect name: read after run(). */
+  results(): [string, unknown][] {
+    return this.sinkResults.map((r) => [r.name, r.result()])
   }
 
   metrics(): OperatorMetrics[] {

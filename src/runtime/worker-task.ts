@@ -11,10 +11,18 @@ import { loadJob } from './run-job.js'
 import { Task, type TaskHost } from './task.js'
 import type { PeerMessage, TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
 import { defaultAggregatorFactory } from './aggregators.js'
+import { handleOf } from './coordinator.js'
 
 const METRICS_INTERVAL_MS = 500
 
-export async function runTask(init: TaskInit): Promise<OperatorMetrics[]> {
+export interface TaskOutcome {
+  metrics: OperatorMetrics[]
+  results: [string, unknown][]
+  /** Wall-clock ms when this task began reading its sources (after the start handshake). */
+  runStartedAt: number
+}
+
+export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   const job = await loadJob(init.module)
   const graph = buildGraph(job, init.params)
   const { control, peers, credits } = init
@@ -64,10 +72,7 @@ export async function runTask(init: TaskInit): Promise<OperatorMetrics[]> {
     exchange,
     splitCounts: new Map(init.splitCounts),
     async sink(node) {
-      if (node.spec.runsIn === 'task') {
-        const writer = await node.spec.open({ collected: new Map() })
-        return { write: (b) => writer.write(b), close: () => writer.close?.() }
-      }
+      if (node.spec.runsIn === 'task') return handleOf(await node.spec.open({ collected: new Map() }))
       return {
         write: async (batch) => {
           const buffer = encodeBatch(batch)
@@ -130,6 +135,7 @@ export async function runTask(init: TaskInit): Promise<OperatorMetrics[]> {
   task.start()
   for (const port of peers) port?.postMessage({ kind: 'started' } satisfies PeerMessage)
   await started
+  const runStartedAt = Date.now()
   const report = () => {
     // A keyBy's queue is what it has sent and the receivers have not yet processed.
     const waiting = inflight.reduce((a, b) => a + b, 0)
@@ -139,7 +145,7 @@ export async function runTask(init: TaskInit): Promise<OperatorMetrics[]> {
   const timer = setInterval(report, METRICS_INTERVAL_MS)
   try {
     await task.run()
-    return task.metrics()
+    return { metrics: task.metrics(), results: task.results(), runStartedAt }
   } finally {
     clearInterval(timer)
     for (const port of peers) port?.close()

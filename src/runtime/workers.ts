@@ -6,7 +6,8 @@ import { Piscina } from 'piscina'
 import type { JobDefinition, JobGraph, JobParams } from '../stream/dsl/job.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import { decodeBatch, encodeBatch } from './codec.js'
-import { openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
+import { collectResults, openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
+import type { TaskOutcome } from './worker-task.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
 import type { JobHandle, JobResult } from './run-job.js'
 import type { TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
@@ -60,7 +61,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       credits: CREDITS,
     }
     const transfer = [control.port2, ...peers[task].filter((p): p is MessagePort => p !== null)]
-    return pool.run(init, { transferList: transfer as never }) as Promise<OperatorMetrics[]>
+    return pool.run(init, { transferList: transfer as never }) as Promise<TaskOutcome>
   })
 
   async function serve(task: number, port: MessagePort, message: ToCoordinator): Promise<void> {
@@ -110,9 +111,13 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
   const done = (async (): Promise<JobResult> => {
     try {
       const finals = await Promise.all(runs)
-      finals.forEach((m, t) => (latest[t] = m))
+      finals.forEach((outcome, t) => {
+        latest[t] = outcome.metrics
+        collectResults(sinks.collected, outcome.results)
+      })
       status = cancelled ? 'cancelled' : 'finished'
-      return { collected: sinks.collected, metrics: metrics(), durationMs: Date.now() - started }
+      const ended = Date.now()
+      return { collected: sinks.collected, metrics: metrics(), durationMs: ended - started, runMs: ended - Math.min(...finals.map((f) => f.runStartedAt)) }
     } catch (error) {
       status = 'failed'
       cancelAll()

@@ -5,6 +5,7 @@
 import { StreamConfigError } from '../errors.js'
 import { avg, count, max, min, sum, type AggregateFunction } from '../window/aggregate.js'
 import type { AggregateSpec } from './graph.js'
+import { approxDistinct, decayingAvg, quantiles, topK } from '../window/sketch-aggregates.js'
 
 type Selector<T, V> = ((record: T) => V) | undefined
 
@@ -44,6 +45,14 @@ export const agg = {
   maxBy: <T>(select: (record: T) => number): AggregateSpec<T, T | undefined> => extremeBy('maxBy', selector('maxBy', select) as (r: T) => number, true),
   /** The record with the smallest selected number. */
   minBy: <T>(select: (record: T) => number): AggregateSpec<T, T | undefined> => extremeBy('minBy', selector('minBy', select) as (r: T) => number, false),
+  /** Approximate distinct count of the selected values (HyperLogLog, in Wasm). */
+  approxDistinct: <T>(select?: (record: T) => unknown, options?: { precision?: number }): AggregateSpec<T, number> => spec('approxDistinct', approxDistinct(options), selector('approxDistinct', select)),
+  /** The k most frequent selected values with their counts (heavy hitters, in Wasm). */
+  topK: <T>(k: number, select?: (record: T) => unknown, options?: { capacity?: number }) => spec('topK', topK(k, options), selector('topK', select)),
+  /** Approximate quantiles of the selected numbers (KLL, in Wasm). */
+  quantiles: <T>(fractions: number[], select?: (record: T) => number, options?: { k?: number }) => spec('quantiles', quantiles(fractions, options), selector('quantiles', select)),
+  /** Exponentially decaying average by event time; select gives { value, timestamp }. */
+  decayingAvg: <T>(halfLifeMs: number, select: (record: T) => { value: number; timestamp: number }) => spec('decayingAvg', decayingAvg({ halfLifeMs }), selector('decayingAvg', select)),
   /** Any AggregateFunction, reading `select(record)` (or the record itself). */
   of: <T, OUT>(fn: AggregateFunction<any, any, OUT>, select?: (record: T) => unknown, label = 'custom'): AggregateSpec<T, OUT> => spec(label, fn, select),
 }

@@ -10,6 +10,7 @@ import { globalWindows, type WindowAssigner } from '../window/windows.js'
 import type { SinkSpec } from '../sinks/spec.js'
 import type { SourceSpec } from '../sources/spec.js'
 import type { AggregateSpec, GraphNode, Key } from './graph.js'
+import type { KeyedProcessFunction } from '../operators/keyed-process.js'
 
 export type JobParams = Record<string, unknown>
 
@@ -120,12 +121,7 @@ export class DataStream<T> {
   }
 }
 
-/** Per-key state and timers for `process` (see KeyedProcessOperator). */
-export interface KeyedProcessFunction<IN, OUT> {
-  open?(context: unknown): void
-  processElement(value: IN, context: any): void
-  onTimer?(timestamp: number, context: any): void
-}
+export type { KeyedProcessFunction } from '../operators/keyed-process.js'
 
 export class KeyedStream<T> extends DataStream<T> {
   window(assigner: WindowAssigner): WindowedStream<T> {
@@ -139,7 +135,7 @@ export class KeyedStream<T> extends DataStream<T> {
   }
 
   /** Per-record processing with keyed state (value, list, map) and event- or processing-time timers. */
-  process<OUT>(fn: KeyedProcessFunction<T, OUT>, name = 'process'): ProcessedStream<OUT> {
+  process<OUT>(fn: KeyedProcessFunction<Key, T, OUT>, name = 'process'): ProcessedStream<OUT> {
     if (typeof fn?.processElement !== 'function') throw new StreamConfigError('process', 'expected { processElement(value, ctx), onTimer?(time, ctx) }')
     return new ProcessedStream<OUT>(this.env, this.env.add({ kind: 'process', name, input: this.id, fn }))
   }

@@ -116,4 +116,29 @@ function badFormat(format: unknown): never {
   throw new StreamConfigError('format', `must be 'json', 'string' or a function, got ${String(format)}`)
 }
 
-export const sinks = { collect, callback, discard, topic }
+/**
+ * Folds records into one value per task, where they are produced (no records
+ * cross threads): `result.collected.get(name)` holds one folded value per task
+ * — combine them yourself (counts add, checksums add, maxima take the max).
+ */
+function fold<T, A>(name: string, initial: () => A, step: (accumulator: A, value: T, timestamp: number) => A): SinkSpec<T> & { readonly collectName: string } {
+  if (typeof initial !== 'function' || typeof step !== 'function') throw new StreamConfigError('sinks.fold', 'expects (name, initial: () => A, step: (acc, value, timestamp) => A)')
+  return {
+    kind: 'fold',
+    name: `sink(fold ${name})`,
+    collectName: name,
+    runsIn: 'task',
+    open() {
+      let acc = initial()
+      return {
+        write(batch) {
+          const { values, timestamps } = batch
+          for (let i = 0; i < values.length; i++) acc = step(acc, values[i], timestamps[i])
+        },
+        result: () => acc,
+      }
+    },
+  }
+}
+
+export const sinks = { collect, callback, discard, topic, fold }

@@ -15,6 +15,8 @@ export interface SinkWriter<T> {
   write(batch: SinkBatch<T>): void | Promise<void>
   /** End of input: everything written must be durable when this settles. */
   close?(): void | Promise<void>
+  /** Task-run sinks: a structured-clonable value handed to the coordinator when the task ends (see sinks.fold). */
+  result?(): unknown
 }
 
 export interface SinkContext {
@@ -27,6 +29,8 @@ export interface SinkContext {
 export interface SinkSpec<T> {
   readonly kind: string
   readonly name: string
+  /** Where `result()` values of task-run writers are collected (result.collected.get(collectName)). */
+  readonly collectName?: string
   readonly runsIn: 'task' | 'coordinator'
   open(context: SinkContext): SinkWriter<T> | Promise<SinkWriter<T>>
 }

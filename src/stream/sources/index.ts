@@ -5,6 +5,7 @@
 import { StreamConfigError, requireNonNegative, requirePositive } from '../errors.js'
 import type { Key } from '../dsl/graph.js'
 import type { SourceBatch, SourceContext, SourceReader, SourceSpec } from './spec.js'
+import { NexmarkGenerator, type NexmarkEvent, type NexmarkOptions } from './nexmark.js'
 
 export type { SourceBatch, SourceReader, SourceSpec, SourceContext } from './spec.js'
 
@@ -235,4 +236,26 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
   }
 }
 
-export const sources = { fromArray, generator, topic }
+export interface NexmarkSourceOptions extends NexmarkOptions, Omit<EventTimeOptions<NexmarkEvent>, 'timestamp'> {
+  /** Splits (default: the job's parallelism); together they are exactly the unsplit stream. */
+  splits?: number
+}
+
+/** The Nexmark benchmark's persons, auctions and bids (event time = dateTime), split across tasks. */
+function nexmark(options: NexmarkSourceOptions): SourceSpec<NexmarkEvent> {
+  if (!Number.isSafeInteger(options?.events) || options.events < 0) throw new StreamConfigError('nexmark.events', `must be an integer >= 0, got ${String(options?.events)}`)
+  if (options.splits !== undefined && (!Number.isSafeInteger(options.splits) || options.splits < 1)) throw new StreamConfigError('nexmark.splits', `must be an integer >= 1, got ${String(options.splits)}`)
+  return {
+    kind: 'nexmark',
+    name: options.name ?? 'source(nexmark)',
+    runsIn: 'task',
+    ...eventTimeOptions('nexmark', options),
+    splits: (parallelism) => options.splits ?? parallelism,
+    open(split, splits) {
+      const generator = new NexmarkGenerator({ events: options.events, firstEventTime: options.firstEventTime, eventsPerSecond: options.eventsPerSecond, seed: options.seed, split, splits })
+      return { next: (max) => generator.nextBatch(max) }
+    },
+  }
+}
+
+export const sources = { fromArray, generator, topic, nexmark }

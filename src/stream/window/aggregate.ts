@@ -22,6 +22,12 @@ export interface AggregateFunction<IN, ACC, OUT> {
   createStore?(): AccumulatorStore<IN, OUT>
   /** True when inputs must be numbers; the operator checks a batch before applying any of it. */
   readonly numericInput?: boolean
+  /**
+   * Set by the built-ins count(), sum(), min(), max() and avg() only: names
+   * the aggregate so the pane fast path (PaneWindowAggregator) can compute it
+   * natively. A function carrying it must behave exactly like that built-in.
+   */
+  readonly builtin?: 'count' | 'sum' | 'min' | 'max' | 'avg'
 }
 
 /** Accumulators in numbered slots, updated a batch at a time. */
@@ -195,6 +201,7 @@ export function count(): AggregateFunction<unknown, number, number> {
     merge: (a, b) => a + b,
     getResult: (acc) => acc,
     createStore: () => new NumericAccumulatorStore('count') as AccumulatorStore<unknown, number>,
+    builtin: 'count',
   }
 }
 
@@ -206,6 +213,7 @@ export function sum(): AggregateFunction<number, number, number> {
     merge: (a, b) => a + b,
     getResult: (acc) => acc,
     createStore: () => new NumericAccumulatorStore('sum'),
+    builtin: 'sum',
     numericInput: true,
   }
 }
@@ -218,6 +226,7 @@ export function min(): AggregateFunction<number, number, number> {
     merge: (a, b) => Math.min(a, b),
     getResult: (acc) => acc,
     createStore: () => new NumericAccumulatorStore('min'),
+    builtin: 'min',
     numericInput: true,
   }
 }
@@ -230,6 +239,7 @@ export function max(): AggregateFunction<number, number, number> {
     merge: (a, b) => Math.max(a, b),
     getResult: (acc) => acc,
     createStore: () => new NumericAccumulatorStore('max'),
+    builtin: 'max',
     numericInput: true,
   }
 }
@@ -246,6 +256,7 @@ export function avg(): AggregateFunction<number, { sum: number; count: number },
     merge: (a, b) => ({ sum: a.sum + b.sum, count: a.count + b.count }),
     getResult: (acc) => acc.sum / acc.count,
     createStore: () => new NumericAccumulatorStore('avg'),
+    builtin: 'avg',
     numericInput: true,
   }
 }
