@@ -9,3 +9,4 @@ export * from './sketch/heavy-hitters';
 export * from './sketch/reservoir';
 export * from './sketch/decaying';
 export * from './sketch/kll';
+export * from './window/panes';

@@ -1,6 +1,13 @@
 // Which window aggregator a window node gets: the Wasm pane kernels when the
-// window and aggregate allow it, the general WindowOperator otherwise.
-import { WindowOperator } from '../stream/window/operator.js'
-import type { AggregatorFactory, WindowAggregatorLike } from './keyed-nodes.js'
+// window and aggregate allow it (tumbling or sliding, event-time trigger,
+// count/sum/min/max/avg), the general WindowOperator otherwise. Only the pane
+// aggregator can snapshot its state for checkpoints so far.
+import { canUsePanes, createWindowAggregator, PaneWindowAggregator } from '../stream/window/pane-aggregator.js'
+import type { AggregatorFactory, AggregatorOptions, WindowAggregatorLike } from './keyed-nodes.js'
 
-export const defaultAggregatorFactory: AggregatorFactory = (options) => new WindowOperator(options) as unknown as WindowAggregatorLike
+export const defaultAggregatorFactory: AggregatorFactory = Object.assign((options: AggregatorOptions) => createWindowAggregator(options) as unknown as WindowAggregatorLike, {
+  restore(options: AggregatorOptions, bytes: Uint8Array): WindowAggregatorLike {
+    if (!canUsePanes(options.assigner, options.aggregate, options.trigger)) throw new Error('only pane-aggregated windows can be restored')
+    return PaneWindowAggregator.restore(options, bytes) as unknown as WindowAggregatorLike
+  },
+})

@@ -36,6 +36,11 @@ export class CoordinatorSinks {
     return this.entry(node).writer.write(batch)
   }
 
+  /** Hands a completed checkpoint to every coordinator-run sink that commits with checkpoints. */
+  async checkpointAll(checkpoint: { id: number; bytes: Uint8Array }): Promise<void> {
+    for (const { writer } of this.writers.values()) await writer.checkpoint?.(checkpoint)
+  }
+
   /** One task finished feeding `node`; the last one closes the writer. */
   async closeOne(node: number): Promise<void> {
     const entry = this.entry(node)
@@ -83,8 +88,8 @@ export async function planSplits(graph: JobGraph, parallelism: number, context: 
 }
 
 /** Opens a split reader in the coordinator. */
-export async function openSplitHere(node: GraphNode & { kind: 'source' }, split: number, splits: number, context: SourceContext): Promise<SourceReader<unknown>> {
-  return node.spec.open(split, splits, context)
+export async function openSplitHere(node: GraphNode & { kind: 'source' }, split: number, splits: number, context: SourceContext, from?: number): Promise<SourceReader<unknown>> {
+  return node.spec.open(split, splits, context, from)
 }
 
 /** Sums per-task operator metrics into one entry per operator, with rates since the previous sample. */

@@ -30,15 +30,17 @@ export class SourceNode extends RuntimeNode {
     this.spec = node.spec
   }
 
-  addSplit(split: number, reader: SourceReader<unknown>): LocalSplit {
+  addSplit(split: number, reader: SourceReader<unknown>, restored?: { position: number | undefined; maxTimestamp: number }): LocalSplit {
     const local: LocalSplit = {
       split,
       reader,
       generator: new BoundedOutOfOrdernessWatermarks({ maxOutOfOrdernessMs: this.spec.maxOutOfOrdernessMs }),
       slot: this.splits.length,
       ended: false,
-      position: undefined,
+      position: restored?.position,
     }
+    // The split's watermark resumes where the checkpoint left it.
+    if (restored !== undefined && restored.maxTimestamp > -Infinity) local.generator.observe(restored.maxTimestamp)
     this.splits.push(local)
     this.open++
     return local
@@ -80,6 +82,14 @@ export class SourceNode extends RuntimeNode {
     if (n === 0) return this.advance(combined.current(nowMs))
     split.generator.observeBatch(timestamps, n)
     this.advance(combined.update(split.slot, split.generator.watermark, nowMs))
+  }
+
+  /** Position and largest timestamp seen of each local split (the source's part of a checkpoint). */
+  splitStates(): { split: number; position: number | undefined; maxTimestamp: number; ended: boolean }[] {
+    return this.splits.map((s) => {
+      const wm = s.generator.watermark
+      return { split: s.split, position: s.position, maxTimestamp: wm === -Infinity ? -Infinity : wm + this.spec.maxOutOfOrdernessMs + 1, ended: s.ended }
+    })
   }
 
   splitEnded(split: LocalSplit, nowMs: number): void {

@@ -126,9 +126,16 @@ export interface WindowAggregatorLike {
   advanceWatermark(watermark: number): WindowResult<unknown>[]
   advanceProcessingTime?(nowMs: number): WindowResult<unknown>[]
   stats(): { windows: number; lateRecords: number }
+  /** Present on aggregators whose state can be checkpointed. */
+  snapshot?(): Uint8Array
 }
 
-export type AggregatorFactory = (options: { assigner: any; aggregate: any; trigger?: any; allowedLatenessMs: number }) => WindowAggregatorLike
+export type AggregatorOptions = { assigner: any; aggregate: any; trigger?: any; allowedLatenessMs: number }
+
+export type AggregatorFactory = ((options: AggregatorOptions) => WindowAggregatorLike) & {
+  /** Rebuilds an aggregator from snapshot bytes. */
+  restore?(options: AggregatorOptions, bytes: Uint8Array): WindowAggregatorLike
+}
 
 const defaultFactory: AggregatorFactory = (options) => new WindowOperator(options) as unknown as WindowAggregatorLike
 
@@ -137,21 +144,39 @@ const defaultFactory: AggregatorFactory = (options) => new WindowOperator(option
  * each, fed the same records, so their results line up window by window).
  */
 export class WindowNode extends RuntimeNode {
-  private readonly parts: { name: string | undefined; select: ((r: any) => unknown) | undefined; aggregator: WindowAggregatorLike; numeric: boolean }[]
+  private readonly parts: { name: string | undefined; select: ((r: any) => unknown) | undefined; aggregator: WindowAggregatorLike; numeric: boolean; options: AggregatorOptions }[]
   /** Values arrive already selected by the keyBy (see KeyByNode.projection). */
   private preselected = false
 
-  constructor(node: GraphNode & { kind: 'window' }, factory: AggregatorFactory = defaultFactory) {
+  constructor(
+    node: GraphNode & { kind: 'window' },
+    private readonly factory: AggregatorFactory = defaultFactory,
+  ) {
     super(node)
     const specs: [string | undefined, AggregateSpec][] =
       typeof (node.aggregates as AggregateSpec).label === 'string' ? [[undefined, node.aggregates as AggregateSpec]] : Object.entries(node.aggregates as Record<string, AggregateSpec>)
-    this.parts = specs.map(([name, spec]) => ({
-      name,
-      select: spec.select,
-      aggregator: factory({ assigner: node.assigner, aggregate: spec.fn, trigger: node.trigger, allowedLatenessMs: node.allowedLatenessMs }),
+    this.parts = specs.map(([name, spec]) => {
+      const options: AggregatorOptions = { assigner: node.assigner, aggregate: spec.fn, trigger: node.trigger, allowedLatenessMs: node.allowedLatenessMs }
       // count ignores its input; the numeric built-ins read one number per record.
-      numeric: spec.fn.numericInput === true || spec.label === 'count',
-    }))
+      return { name, select: spec.select, options, aggregator: factory(options), numeric: spec.fn.numericInput === true || spec.label === 'count' }
+    })
+  }
+
+  /** One length-prefixed snapshot per aggregate, or undefined when one of them cannot snapshot. */
+  override snapshot(): Uint8Array | undefined {
+    const parts: Uint8Array[] = []
+    for (const p of this.parts) {
+      if (p.aggregator.snapshot === undefined) return undefined
+      parts.push(p.aggregator.snapshot())
+    }
+    return joinParts(parts)
+  }
+
+  override restore(bytes: Uint8Array): void {
+    const restore = this.factory.restore
+    if (restore === undefined) throw new StreamInputError(`operator ${this.graphNode.id} (${this.graphNode.name}): this build cannot restore window state`)
+    const parts = splitParts(bytes, this.parts.length, this.graphNode.name)
+    this.parts.forEach((p, i) => (p.aggregator = restore(p.options, parts[i])))
   }
 
   /**
@@ -251,3 +276,38 @@ export class WindowNode extends RuntimeNode {
   }
 }
 
+
+/** Several snapshots in one: u32 count, then (u32 length, bytes) each. */
+export function joinParts(parts: Uint8Array[]): Uint8Array {
+  const total = 4 + parts.reduce((n, p) => n + 4 + p.length, 0)
+  const out = new Uint8Array(total)
+  const view = new DataView(out.buffer)
+  view.setUint32(0, parts.length, true)
+  let at = 4
+  for (const p of parts) {
+    view.setUint32(at, p.length, true)
+    out.set(p, at + 4)
+    at += 4 + p.length
+  }
+  return out
+}
+
+export function splitParts(bytes: Uint8Array, expected: number, what: string): Uint8Array[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const fail = (why: string): never => {
+    throw new StreamInputError(`checkpoint state of ${what} is malformed: ${why}`)
+  }
+  if (bytes.length < 4) fail('shorter than its header')
+  const count = view.getUint32(0, true)
+  if (count !== expected) fail(`it holds ${count} parts, the operator has ${expected}`)
+  const parts: Uint8Array[] = []
+  let at = 4
+  for (let i = 0; i < count; i++) {
+    if (at + 4 > bytes.length) fail('truncated')
+    const length = view.getUint32(at, true)
+    if (at + 4 + length > bytes.length) fail('truncated')
+    parts.push(bytes.subarray(at + 4, at + 4 + length))
+    at += 4 + length
+  }
+  return parts
+}

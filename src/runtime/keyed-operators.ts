@@ -38,10 +38,16 @@ function guarded<T>(node: GraphNode, fn: () => T): T {
 }
 
 class ProcessNode extends RuntimeNode {
-  private readonly operator: KeyedProcessOperator<any, unknown, unknown>
+  private operator: KeyedProcessOperator<any, unknown, unknown>
   constructor(node: GraphNode & { kind: 'process' }) {
     super(node)
     this.operator = new KeyedProcessOperator({ fn: node.fn as never })
+  }
+  override snapshot(): Uint8Array {
+    return this.operator.snapshot()
+  }
+  override restore(bytes: Uint8Array): void {
+    this.operator = KeyedProcessOperator.restore({ fn: (this.graphNode as GraphNode & { kind: 'process' }).fn as never }, bytes)
   }
   private publish(out: KeyedProcessOutput<unknown>): void {
     if (out.results.length > 0) this.emit(toBatch(out.results))
@@ -70,6 +76,7 @@ class ProcessNode extends RuntimeNode {
 }
 
 interface TwoInputOperator {
+  snapshot(): Uint8Array
   processLeft(batch: ReturnType<typeof columns>): { results: Emitted<unknown>[]; late: Emitted<unknown>[] }
   processRight(batch: ReturnType<typeof columns>): { results: Emitted<unknown>[]; late: Emitted<unknown>[] } | unknown[]
   advanceWatermark(watermark: number): Emitted<unknown>[]
@@ -80,9 +87,16 @@ interface TwoInputOperator {
 class JoinNode extends RuntimeNode {
   constructor(
     node: GraphNode,
-    private readonly operator: TwoInputOperator,
+    private operator: TwoInputOperator,
+    private readonly restoreFrom: (bytes: Uint8Array) => TwoInputOperator,
   ) {
     super(node)
+  }
+  override snapshot(): Uint8Array {
+    return this.operator.snapshot()
+  }
+  override restore(bytes: Uint8Array): void {
+    this.operator = this.restoreFrom(bytes)
   }
   protected onBatch(channel: number, batch: Batch): void {
     const input = this.inputOf(channel)
@@ -109,18 +123,24 @@ export function createKeyedNode(node: GraphNode): RuntimeNode {
   switch (node.kind) {
     case 'process':
       return new ProcessNode(node)
-    case 'windowJoin':
-      return new JoinNode(node, new WindowJoinOperator({ assigner: node.assigner, join: node.fn, allowedLatenessMs: node.allowedLatenessMs }) as unknown as TwoInputOperator)
-    case 'intervalJoin':
-      return new JoinNode(node, new IntervalJoinOperator({ lowerBoundMs: node.lowerBoundMs, upperBoundMs: node.upperBoundMs, join: node.fn }) as unknown as TwoInputOperator)
+    case 'windowJoin': {
+      const options = { assigner: node.assigner, join: node.fn, allowedLatenessMs: node.allowedLatenessMs }
+      return new JoinNode(node, new WindowJoinOperator(options) as unknown as TwoInputOperator, (b) => WindowJoinOperator.restore(options, b) as unknown as TwoInputOperator)
+    }
+    case 'intervalJoin': {
+      const options = { lowerBoundMs: node.lowerBoundMs, upperBoundMs: node.upperBoundMs, join: node.fn }
+      return new JoinNode(node, new IntervalJoinOperator(options) as unknown as TwoInputOperator, (b) => IntervalJoinOperator.restore(options, b) as unknown as TwoInputOperator)
+    }
     case 'tableJoin': {
-      const operator = new StreamTableJoinOperator({ join: node.fn, mode: node.mode, temporal: node.temporal })
-      return new JoinNode(node, {
+      const options = { join: node.fn, mode: node.mode, temporal: node.temporal }
+      const wrap = (operator: StreamTableJoinOperator<unknown, unknown, unknown>): TwoInputOperator => ({
         processLeft: (b) => operator.processStream(b),
         processRight: (b) => operator.processTable(b),
         advanceWatermark: (w) => operator.advanceWatermark(w),
         stats: () => operator.stats(),
+        snapshot: () => operator.snapshot(),
       })
+      return new JoinNode(node, wrap(new StreamTableJoinOperator(options)), (b) => wrap(StreamTableJoinOperator.restore(options, b)))
     }
     default:
       throw new Error(`no runtime node for operator kind ${node.kind}`)

@@ -144,6 +144,18 @@ export abstract class RuntimeNode {
     return 0
   }
 
+  /**
+   * This node's state for a checkpoint: bytes, null when it has none, or
+   * undefined when it has state it cannot snapshot yet (it then restarts
+   * empty after a restore; the checkpoint records which nodes those were).
+   */
+  snapshot(): Uint8Array | null | undefined {
+    return null
+  }
+
+  /** Restores `snapshot()`'s bytes (before any batch). */
+  restore(_bytes: Uint8Array): void {}
+
   metrics(): OperatorMetrics {
     return {
       id: this.graphNode.id,

@@ -11,6 +11,10 @@ import type { ExchangeMessage } from './keyed-nodes.js'
 import type { JobMetrics } from './metrics.js'
 import { Task, type TaskHost } from './task.js'
 import { defaultAggregatorFactory } from './aggregators.js'
+import { decodeCheckpoint, encodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent } from './checkpoint.js'
+import type { CheckpointMetrics } from './metrics.js'
+
+export type { Checkpoint } from './checkpoint.js'
 
 export interface RunJobOptions {
   /** Passed to the job's build function in every thread (must be structured-clonable for workers). */
@@ -25,6 +29,10 @@ export interface RunJobOptions {
   eddy?: unknown
   /** Cancels the job. */
   signal?: AbortSignal
+  /** Take a checkpoint this often (ms; inline executor). A failed checkpoint is recorded and the job goes on. */
+  checkpointIntervalMs?: number
+  /** Resume from a checkpoint (its bytes, e.g. from a sink's record of the last one it committed). */
+  restore?: Checkpoint
 }
 
 export interface JobResult {
@@ -45,6 +53,8 @@ export interface JobHandle {
   readonly done: Promise<JobResult>
   /** Stops the job: sources stop, the job ends without draining windows. */
   cancel(): Promise<void>
+  /** Takes a checkpoint now: pauses the sources between batches, snapshots state and positions, commits the sinks. */
+  checkpoint(): Promise<Checkpoint>
 }
 
 function checkParallelism(options: RunJobOptions): { parallelism: number; maxParallelism: number } {
@@ -88,13 +98,22 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   const sinks = new CoordinatorSinks(graph, parallelism, options.eddy)
   await sinks.openAll()
   const aggregator = new MetricsAggregator(graph, parallelism, executor)
+  if (options.checkpointIntervalMs !== undefined && !(options.checkpointIntervalMs > 0)) throw new StreamConfigError('checkpointIntervalMs', `must be a number of ms > 0, got ${String(options.checkpointIntervalMs)}`)
+  const restore = options.restore === undefined ? undefined : decodeCheckpoint(options.restore.bytes)
+  if (restore !== undefined) {
+    if (restore.job !== graph.name) throw new StreamConfigError('restore', `the checkpoint is of job "${restore.job}", not "${graph.name}"`)
+    if (restore.parallelism !== parallelism || restore.maxParallelism !== maxParallelism) {
+      throw new StreamConfigError('restore', `the checkpoint was taken at parallelism ${restore.parallelism} (max ${restore.maxParallelism}); resume at the same parallelism`)
+    }
+  }
   if (executor === 'workers') {
+    if (options.checkpointIntervalMs !== undefined || restore !== undefined) throw new StreamConfigError('executor', "checkpoints and restore run on the 'inline' executor in this version")
     if (!isNode) throw new StreamConfigError('executor', "'workers' needs Node; use 'inline' here")
     if (job.module === undefined) throw new StreamConfigError('job.module', `job "${job.name}" must be loaded from its module to run on workers: defineJob({ module: import.meta.url, ... }) or runJob('./job.ts')`)
     const { startWorkerJob } = await import('./workers.js')
     return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal })
   }
-  return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal })
+  return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, checkpointIntervalMs: options.checkpointIntervalMs, restore })
 }
 
 /** Runs a job to its end. */
@@ -110,7 +129,12 @@ interface InlineSetup {
   sourceContext: SourceContext
   aggregator: MetricsAggregator
   signal?: AbortSignal
+  checkpointIntervalMs?: number
+  restore?: CheckpointContent
 }
+
+/** Checkpoints kept in the metrics history. */
+const CHECKPOINT_HISTORY = 20
 
 /** Every task in this thread; keyBy hands records to the owning task directly. */
 async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobHandle> {
@@ -120,6 +144,12 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
   let status: JobMetrics['status'] = 'running'
   let cancelled = false
   let runStarted = Date.now()
+  // Checkpoints: the gate parks every split between batches.
+  let gate: Promise<void> | undefined
+  let openGate: () => void = () => {}
+  let nextCheckpointId = (setup.restore?.id ?? 0) + 1
+  let inProgress: Promise<Checkpoint> | undefined
+  const history: CheckpointMetrics[] = []
   const exchange = {
     send(task: number, message: ExchangeMessage) {
       tasks[task].deliver(message)
@@ -133,19 +163,67 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
       exchange,
       splitCounts,
       sink: async (node) => sinks.handleFor(node),
-      openSplit: async (node, split, splits) => {
-        const reader = await openSplitHere(node, split, splits, sourceContext)
+      restore: setup.restore === undefined ? undefined : restoreFor(setup.restore, t),
+      openSplit: async (node, split, splits, from) => {
+        const reader = await openSplitHere(node, split, splits, sourceContext, from)
         // Cancelling ends every split at its next read.
         return { next: (max) => (cancelled ? null : reader.next(max)), close: () => reader.close?.() }
       },
-      backpressure: () => undefined,
+      backpressure: () => gate,
       nowMs: () => Date.now(),
       aggregatorFactory: defaultAggregatorFactory,
     }
     tasks.push(new Task(graph, host))
   }
+
+  async function takeCheckpoint(): Promise<Checkpoint> {
+    const id = nextCheckpointId++
+    const startedAt = Date.now()
+    gate = new Promise<void>((resolve) => (openGate = resolve))
+    const entry: CheckpointMetrics = { id, startedAt, durationMs: 0, bytes: 0, status: 'in-progress' }
+    history.push(entry)
+    if (history.length > CHECKPOINT_HISTORY) history.shift()
+    try {
+      // 1. every split parked between batches: nothing is in flight inside the tasks
+      while (tasks.some((t) => t.busySplits > 0)) await new Promise((resolve) => setTimeout(resolve, 1))
+      // 2. every sink write settled
+      for (const t of tasks) await t.drainSinks()
+      // 3. state and positions
+      const content: CheckpointContent = { job: graph.name, id, createdAt: startedAt, parallelism, maxParallelism, splits: [], state: [], notRestored: [] }
+      tasks.forEach((t, index) => {
+        const part = t.snapshot()
+        content.splits.push(...part.splits)
+        content.state.push(...part.state.map((s) => ({ task: index, node: s.node, bytes: s.bytes })))
+        for (const n of part.unsupported) if (!content.notRestored.includes(n)) content.notRestored.push(n)
+      })
+      const checkpoint: Checkpoint = { id, bytes: encodeCheckpoint(content) }
+      // 4. sinks commit their output with it (two-phase commit's second phase)
+      await sinks.checkpointAll(checkpoint)
+      entry.status = 'completed'
+      entry.bytes = checkpoint.bytes.length
+      return checkpoint
+    } catch (error) {
+      entry.status = 'failed'
+      throw error
+    } finally {
+      entry.durationMs = Date.now() - startedAt
+      gate = undefined
+      openGate()
+    }
+  }
+  const checkpoint = (): Promise<Checkpoint> => {
+    if (status !== 'running') return Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`))
+    inProgress ??= takeCheckpoint().finally(() => (inProgress = undefined))
+    return inProgress
+  }
+  const interval =
+    setup.checkpointIntervalMs === undefined
+      ? undefined
+      : setInterval(() => {
+          if (inProgress === undefined && status === 'running') checkpoint().catch(() => {})
+        }, setup.checkpointIntervalMs)
   for (const task of tasks) await task.open()
-  const metrics = (): JobMetrics => aggregator.combine(tasks.map((t) => t.metrics()), status)
+  const metrics = (): JobMetrics => ({ ...aggregator.combine(tasks.map((t) => t.metrics()), status), checkpoints: history.map((h) => ({ ...h })) })
   const onAbort = () => void (cancelled = true)
   setup.signal?.addEventListener('abort', onAbort)
   const done = (async (): Promise<JobResult> => {
@@ -160,6 +238,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
       for (const t of tasks) t.fail(error)
       throw error
     } finally {
+      if (interval !== undefined) clearInterval(interval)
       setup.signal?.removeEventListener('abort', onAbort)
     }
     const ended = Date.now()
@@ -171,7 +250,9 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
     done,
     async cancel() {
       cancelled = true
+      await inProgress?.catch(() => {})
       await done.catch(() => {})
     },
+    checkpoint,
   }
 }

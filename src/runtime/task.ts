@@ -12,6 +12,11 @@ import { SinkNode, SourceNode, type LocalSplit } from './io-nodes.js'
 import { createKeyedNode } from './keyed-operators.js'
 import type { OperatorMetrics } from './metrics.js'
 
+export interface TaskRestore {
+  splits: Map<string, { position: number | undefined; maxTimestamp: number }>
+  state: Map<number, Uint8Array>
+}
+
 export interface SinkHandle {
   write(batch: Batch): void | Promise<void>
   close(): void | Promise<void>
@@ -27,7 +32,9 @@ export interface TaskHost {
   /** Split counts per source node id (fixed by the coordinator for the whole job). */
   readonly splitCounts: ReadonlyMap<number, number>
   sink(node: GraphNode & { kind: 'sink' }): Promise<SinkHandle>
-  openSplit(node: GraphNode & { kind: 'source' }, split: number, splits: number): Promise<SourceReader<unknown>>
+  openSplit(node: GraphNode & { kind: 'source' }, split: number, splits: number, from?: number): Promise<SourceReader<unknown>>
+  /** State to resume from (a checkpoint's part for this task). */
+  readonly restore?: TaskRestore
   /** A promise while downstream (exchange credits, sinks) is full; undefined to go on. */
   backpressure(): Promise<void> | undefined
   nowMs(): number
@@ -89,7 +96,15 @@ export class Task {
     for (const source of this.sources) {
       const node = source.graphNode as GraphNode & { kind: 'source' }
       const splits = this.host.splitCounts.get(node.id) ?? 0
-      for (let s = task; s < splits; s += parallelism) source.addSplit(s, await this.host.openSplit(node, s, splits))
+      for (let s = task; s < splits; s += parallelism) {
+        const restored = this.host.restore?.splits.get(`${node.id}/${s}`)
+        source.addSplit(s, await this.host.openSplit(node, s, splits, restored?.position), restored)
+      }
+    }
+    for (const [id, bytes] of this.host.restore?.state ?? []) {
+      const node = this.nodes[id]
+      if (node === undefined) throw new StreamConfigError('restore', `the checkpoint has state for operator ${id}, which this job does not have`)
+      node.restore(bytes)
     }
     void maxParallelism
     void exchange
@@ -213,31 +228,67 @@ export class Task {
     }
   }
 
+  /** Splits between passing the backpressure gate and finishing their push: a checkpoint waits for 0. */
+  busySplits = 0
+
   private async runSplit(source: SourceNode, split: LocalSplit): Promise<void> {
     const batchSize = source.spec.batchSize ?? 1024
     let lastYield = this.host.nowMs()
     for (;;) {
       if (this.failure !== undefined) return
-      const wait = this.host.backpressure() ?? this.sinkBackpressure()
-      if (wait !== undefined) {
+      for (let wait = this.host.backpressure() ?? this.sinkBackpressure(); wait !== undefined; wait = this.host.backpressure() ?? this.sinkBackpressure()) {
         await wait
         lastYield = this.host.nowMs()
       }
+      this.busySplits++
+      try {
+        if (await this.readAndPush(source, split, batchSize, lastYield)) return
+      } finally {
+        this.busySplits--
+      }
+      const now = this.host.nowMs()
+      if (now - lastYield >= YIELD_EVERY_MS) {
+        await yieldNow()
+        lastYield = this.host.nowMs()
+      }
+    }
+  }
+
+  /** One batch from a split into the chain; true at the split's end. */
+  private async readAndPush(source: SourceNode, split: LocalSplit, batchSize: number, _lastYield: number): Promise<boolean> {
+    {
       let batch = split.reader.next(batchSize)
       if (batch instanceof Promise) batch = await batch
       const now = this.host.nowMs()
       if (batch === null) {
         source.splitEnded(split, now)
         this.checkEnded()
-        return
+        return true
       }
       source.pushSplitBatch(split, batch, now)
       for (const sink of this.sinks) if (sink.error !== undefined) throw sink.error
-      if (batch.values.length === 0 || now - lastYield >= YIELD_EVERY_MS) {
-        await yieldNow()
-        lastYield = this.host.nowMs()
-      }
+      if (batch.values.length === 0) await yieldNow()
+      return false
     }
+  }
+
+  /** Waits until every write in flight has settled (a checkpoint's second step). */
+  async drainSinks(): Promise<void> {
+    await Promise.all(this.sinks.map((s) => s.drain()))
+    for (const sink of this.sinks) if (sink.error !== undefined) throw sink.error
+  }
+
+  /** Every node's state and every local split's position: this task's part of a checkpoint. */
+  snapshot(): { splits: { node: number; split: number; position: number | undefined; maxTimestamp: number }[]; state: { node: number; bytes: Uint8Array }[]; unsupported: number[] } {
+    const splits = this.sources.flatMap((s) => s.splitStates().map((st) => ({ node: s.graphNode.id, split: st.split, position: st.position, maxTimestamp: st.maxTimestamp })))
+    const state: { node: number; bytes: Uint8Array }[] = []
+    const unsupported: number[] = []
+    for (const node of this.nodes) {
+      const bytes = node.snapshot()
+      if (bytes === undefined) unsupported.push(node.graphNode.id)
+      else if (bytes !== null) state.push({ node: node.graphNode.id, bytes })
+    }
+    return { splits, state, unsupported }
   }
 
   /** Task-run and inline sinks: hold the source while more than a few writes are in flight. */

@@ -4,6 +4,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
 import { Piscina } from 'piscina'
 import type { JobDefinition, JobGraph, JobParams } from '../stream/dsl/job.js'
+import { StreamConfigError } from '../stream/errors.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import { decodeBatch, encodeBatch } from './codec.js'
 import { collectResults, openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
@@ -138,5 +139,6 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       cancelAll()
       await done.catch(() => {})
     },
+    checkpoint: () => Promise.reject(new StreamConfigError('checkpoint', "checkpoints run on the 'inline' executor in this version")),
   }
 }

@@ -15,6 +15,13 @@ export interface SinkWriter<T> {
   write(batch: SinkBatch<T>): void | Promise<void>
   /** End of input: everything written must be durable when this settles. */
   close?(): void | Promise<void>
+  /**
+   * A checkpoint completed: everything written since the previous one must now
+   * be committed together with `checkpoint` (its id and state bytes), so that
+   * restoring the checkpoint and replaying its input neither loses nor
+   * repeats this sink's output (two-phase commit; see docs/checkpoints.md).
+   */
+  checkpoint?(checkpoint: { id: number; bytes: Uint8Array }): Promise<void>
   /** Task-run sinks: a structured-clonable value handed to the coordinator when the task ends (see sinks.fold). */
   result?(): unknown
 }

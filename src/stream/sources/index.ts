@@ -43,9 +43,10 @@ function fromArray<T>(values: Iterable<T>, options: EventTimeOptions<T> = {}): S
     runsIn: 'task',
     ...eventTimeOptions('fromArray', options),
     splits: () => 1,
-    open(): SourceReader<T> {
+    open(_split, _splits, _context, from = 0): SourceReader<T> {
       const iterator = values[Symbol.iterator]()
       let index = 0
+      for (; index < from && !iterator.next().done; ) index++
       return {
         next(max) {
           const out: T[] = []
@@ -86,8 +87,8 @@ function generator<T>(options: GeneratorOptions<T>): SourceSpec<T> {
     runsIn: 'task',
     ...eventTimeOptions('generator', options),
     splits: (parallelism) => options.splits ?? parallelism,
-    open(split, splits, context): SourceReader<T> {
-      let index = split
+    open(split, splits, context, from): SourceReader<T> {
+      let index = from ?? split
       const rate = options.ratePerSecond === undefined ? undefined : options.ratePerSecond / splits
       const started = context.nowMs()
       let produced = 0
@@ -182,7 +183,7 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
     async splits(_parallelism) {
       return partitionCount ?? 0
     },
-    async open(split, _splits, context): Promise<SourceReader<T>> {
+    async open(split, _splits, context, from): Promise<SourceReader<T>> {
       const eddy = eddyOf(context)
       const consumer = eddy.consumer({ valueDeserializer: 'bytes', keyDeserializer: 'bytes', autoOffsetReset: 'earliest' })
       const tp = { topic: name, partition: split }
@@ -194,8 +195,9 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
         endOffsets.set(split, latest)
       }
       if (typeof start === 'object' && start[split] !== undefined) consumer.seek(tp, start[split])
+      if (from !== undefined) consumer.seek(tp, from)
       const end = options.bounded ? endOffsets.get(split) : undefined
-      let position = -1
+      let position = (from ?? 0) - 1
       let skipped = 0
       return {
         async next(max) {
@@ -251,8 +253,9 @@ function nexmark(options: NexmarkSourceOptions): SourceSpec<NexmarkEvent> {
     runsIn: 'task',
     ...eventTimeOptions('nexmark', options),
     splits: (parallelism) => options.splits ?? parallelism,
-    open(split, splits) {
+    open(split, splits, _context, from) {
       const generator = new NexmarkGenerator({ events: options.events, firstEventTime: options.firstEventTime, eventsPerSecond: options.eventsPerSecond, seed: options.seed, split, splits })
+      if (from !== undefined) generator.seek(from)
       return { next: (max) => generator.nextBatch(max) }
     },
   }

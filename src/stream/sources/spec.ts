@@ -38,7 +38,8 @@ export interface SourceSpec<T> {
   prepare?(context: SourceContext): Promise<void>
   /** Number of splits for a job with `parallelism` tasks (split s runs in task s mod parallelism). */
   splits(parallelism: number): number | Promise<number>
-  open(split: number, splits: number, context: SourceContext): SourceReader<T> | Promise<SourceReader<T>>
+  /** Opens split `split`; `from` is a position a checkpoint recorded (SourceBatch.position), to resume after. */
+  open(split: number, splits: number, context: SourceContext, from?: number): SourceReader<T> | Promise<SourceReader<T>>
   /** Event time of a record; absent: the source's own timestamps. */
   readonly timestamp?: (value: T, sourceTimestamp: number) => number
   /** Watermark = (largest timestamp seen in the split) − this − 1. */

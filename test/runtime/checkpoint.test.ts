@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import { runJob, startJob } from '../../src/index.js'
+import { decodeCheckpoint } from '../../src/runtime/checkpoint.js'
+import job, { committedRows, storeOf } from './jobs/checkpointed.job.js'
+
+const COUNT = 12_000
+const sorted = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort()
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('checkpoints (inline executor)', () => {
+  it('a crash, then a restore of the last committed checkpoint, gives the failure-free output: nothing lost, nothing twice', async () => {
+    await runJob(job, { params: { count: COUNT, rate: 1e9, store: 'reference' } })
+    const reference = committedRows(storeOf('reference'))
+    const referenceRunning = committedRows(storeOf('reference-running'))
+    expect(reference.length).toBeGreaterThan(100)
+
+    // Checkpoint every 100 ms while the source is held to 20k records/s; crash after ~0.35 s.
+    const first = await startJob(job, { params: { count: COUNT, rate: 20_000, store: 'crashy' }, checkpointIntervalMs: 100 })
+    await sleep(350)
+    for (const name of ['crashy', 'crashy-running']) storeOf(name).crashed = true
+    await first.cancel()
+    const windows = storeOf('crashy')
+    const running = storeOf('crashy-running')
+    expect(windows.commits.length).toBeGreaterThan(0)
+    expect(first.metrics().checkpoints.filter((c) => c.status === 'completed').length).toBeGreaterThanOrEqual(windows.commits.length)
+    const last = windows.commits.at(-1)!
+    const content = decodeCheckpoint(last.bytes)
+    expect(content.splits[0].position).toBeGreaterThan(0)
+    expect(content.splits[0].position).toBeLessThan(COUNT)
+    expect(content.notRestored).toEqual([])
+    // Both sinks committed the same checkpoints (they commit within one checkpoint).
+    expect(running.commits.at(-1)!.id).toBe(last.id)
+
+    // Restart from the last committed checkpoint.
+    for (const name of ['crashy', 'crashy-running']) storeOf(name).crashed = false
+    await runJob(job, { params: { count: COUNT, rate: 1e9, store: 'crashy' }, restore: { id: last.id, bytes: last.bytes } })
+    expect(sorted(committedRows(windows))).toEqual(sorted(reference))
+    expect(sorted(committedRows(running))).toEqual(sorted(referenceRunning))
+  }, 30_000)
+
+  it('refuses a checkpoint of another job, another format or version', async () => {
+    const params = { count: 10, rate: 1e9, store: 'refusals' }
+    const encode = (v: unknown) => new TextEncoder().encode(JSON.stringify(v))
+    const other = encode({ format: 'eddy/checkpoint', version: 1, job: 'other', id: 1, parallelism: 1, maxParallelism: 128, splits: [], state: [] })
+    await expect(runJob(job, { params, restore: { id: 1, bytes: other } })).rejects.toThrow(/job "other", not "checkpointed"/)
+    await expect(runJob(job, { params, restore: { id: 1, bytes: encode({ format: 'zip' }) } })).rejects.toThrow(/not a checkpoint/)
+    await expect(runJob(job, { params, restore: { id: 1, bytes: encode({ format: 'eddy/checkpoint', version: 2 }) } })).rejects.toThrow(/version 2 is not supported/)
+    await expect(runJob(job, { params, restore: { id: 1, bytes: new Uint8Array([0xff, 0xfe]) } })).rejects.toThrow(/not a checkpoint/)
+  })
+})
