@@ -5,9 +5,16 @@
 import { canUsePanes, createWindowAggregator, PaneWindowAggregator } from '../stream/window/pane-aggregator.js'
 import type { AggregatorFactory, AggregatorOptions, WindowAggregatorLike } from './keyed-nodes.js'
 
-export const defaultAggregatorFactory: AggregatorFactory = Object.assign((options: AggregatorOptions) => createWindowAggregator(options) as unknown as WindowAggregatorLike, {
-  restore(options: AggregatorOptions, bytes: Uint8Array): WindowAggregatorLike {
-    if (!canUsePanes(options.assigner, options.aggregate, options.trigger)) throw new Error('only pane-aggregated windows can be restored')
-    return PaneWindowAggregator.restore(options, bytes) as unknown as WindowAggregatorLike
+// Results within one firing come out in key-arrival order: the runtime makes
+// no promise of key order there, and sorting every known key at every firing
+// costs O(keys).
+export const defaultAggregatorFactory: AggregatorFactory = Object.assign(
+  (options: AggregatorOptions) =>
+    (canUsePanes(options.assigner, options.aggregate, options.trigger) ? new PaneWindowAggregator({ ...options, keyOrder: 'arrival' }) : createWindowAggregator(options)) as unknown as WindowAggregatorLike,
+  {
+    restore(options: AggregatorOptions, bytes: Uint8Array): WindowAggregatorLike {
+      if (!canUsePanes(options.assigner, options.aggregate, options.trigger)) throw new Error('only pane-aggregated windows can be restored')
+      return PaneWindowAggregator.restore({ ...options, keyOrder: 'arrival' } as AggregatorOptions, bytes) as unknown as WindowAggregatorLike
+    },
   },
-})
+)

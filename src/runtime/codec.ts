@@ -239,7 +239,12 @@ export function encodeBatch(batch: WireBatch): ArrayBuffer {
   return w.finish()
 }
 
-export function decodeBatch(buffer: ArrayBuffer): { values: unknown[]; timestamps: Float64Array; keys?: Key[] } {
+/**
+ * Decodes a batch. With `typed`, number columns stay Float64Array views over
+ * the buffer (no copy); callers that index them (operators) may ask for that,
+ * callers that use array methods on values must not.
+ */
+export function decodeBatch(buffer: ArrayBuffer, { typed = false }: { typed?: boolean } = {}): { values: unknown[]; timestamps: Float64Array; keys?: Key[] } {
   const r = new Reader(buffer)
   if (buffer.byteLength < HEADER || r.u32() !== MAGIC) throw new BatchCodecError('not an eddy batch (bad magic)')
   const n = r.u32()
@@ -248,13 +253,13 @@ export function decodeBatch(buffer: ArrayBuffer): { values: unknown[]; timestamp
   r.at += 2
   const timestamps = r.f64s(n)
   let keys: Key[] | undefined
-  if (keyKind === KIND_NUMBER) keys = Array.from(r.f64s(n))
+  if (keyKind === KIND_NUMBER) keys = typed ? (r.f64s(n) as unknown as Key[]) : Array.from(r.f64s(n))
   else if (keyKind === KIND_STRING) keys = r.strings(n)
   else if (keyKind !== KIND_NONE) throw new BatchCodecError(`unknown key kind ${keyKind}`)
   let values: unknown[]
   switch (valueKind) {
     case KIND_NUMBER:
-      values = Array.from(r.f64s(n))
+      values = typed ? (r.f64s(n) as unknown as unknown[]) : Array.from(r.f64s(n))
       break
     case KIND_STRING:
       values = r.strings(n)

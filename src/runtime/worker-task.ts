@@ -126,7 +126,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
         return
       }
       if (message.kind === 'batch') {
-        const batch = decodeBatch(message.buffer)
+        const batch = decodeBatch(message.buffer, { typed: true })
         task.deliver({ kind: 'batch', node: message.node, channel: message.channel, batch: { values: batch.values, timestamps: batch.timestamps, keys: batch.keys } })
         port.postMessage({ kind: 'ack' } satisfies PeerMessage)
       } else task.deliver(message)

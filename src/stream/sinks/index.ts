@@ -97,10 +97,12 @@ function topic<T>(name: string, options: TopicSinkOptions<T> = {}): SinkSpec<T> 
       const producer = eddy.producer({ acks: 'all', idempotent: true, ...options.producer })
       return {
         async write(batch) {
-          const records = batch.values.map((value, i) => {
+          const records: { key: string | null; value: Uint8Array | string; timestamp: number }[] = []
+          for (let i = 0; i < batch.values.length; i++) {
+            const value = batch.values[i]
             const key = options.key ? options.key(value) : batch.keys?.[i]
-            return { key: key === undefined || key === null ? null : String(key), value: encode(value), timestamp: Math.round(batch.timestamps[i]) }
-          })
+            records.push({ key: key === undefined || key === null ? null : String(key), value: encode(value), timestamp: Math.round(batch.timestamps[i]) })
+          }
           if (records.length > 0) await producer.send(name, records)
         },
         async close() {

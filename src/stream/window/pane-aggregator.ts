@@ -314,7 +314,11 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
   private outCap = 0
   private pairCap = 0
 
-  constructor(options: WindowOperatorOptions<IN, unknown, number>) {
+  /** 'sorted' (default): each window's results in key order, as WindowOperator gives them; 'arrival': in key-index order (cheaper). */
+  readonly keyOrder: 'sorted' | 'arrival'
+
+  constructor(options: WindowOperatorOptions<IN, unknown, number> & { keyOrder?: 'sorted' | 'arrival' }) {
+    this.keyOrder = options?.keyOrder ?? 'sorted'
     if (options?.assigner === undefined) throw new StreamConfigError('assigner', 'is required (tumbling or sliding windows)')
     if (options.aggregate === undefined) throw new StreamConfigError('aggregate', 'is required (count(), sum(), min(), max() or avg())')
     this.assigner = options.assigner
@@ -514,7 +518,9 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
       }
       this.kp = kp
     }
-    if (this.pendingFree.length > 0) this.rebuildRanks()
+    // Freed key indices return to the free list at the next rebuild; rebuild for them alone only when
+    // they are many (a rebuild walks every key, so doing it per watermark would cost O(keys) per batch).
+    if (this.pendingFree.length > 1024 && this.pendingFree.length * 2 > this.keyIndex.size) this.rebuildRanks()
     return results
   }
 
@@ -619,6 +625,7 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
   /** Brings ranks (each live key's position in key order) up to date in Wasm memory, and recycles freed indices. */
   private rebuildRanks(): void {
     if (this.newKeys.length === 0 && this.pendingFree.length === 0) return
+    if (this.keyOrder === 'arrival') return this.identityRanks()
     const keyOf = this.keyOf
     const fresh = this.newKeys.filter((i) => keyOf[i] !== undefined)
     fresh.sort((a, b) => compareKeys(keyOf[a] as Key, keyOf[b] as Key))
@@ -643,6 +650,25 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
       u32[rankAt + rank] = index
     }
     this.sorted = merged
+    this.newKeys = []
+    for (const index of this.pendingFree) this.freeList.push(index)
+    this.pendingFree = []
+  }
+
+  /**
+   * keyOrder 'arrival': a key's rank is its index, so a window's keys come out
+   * in index order and no rebuild ever walks or sorts all keys (the runtime
+   * uses this: it does not promise an order within a window's results).
+   */
+  private identityRanks(): void {
+    const u32 = this.views.refresh().u32
+    const keyBase = this.keys.ptr
+    const rankAt = this.rankToKey.ptr >>> 2
+    for (const index of this.newKeys) {
+      if (this.keyOf[index] === undefined) continue
+      u32[(keyBase + index * PANE_KEY_BYTES + K.rank) >>> 2] = index
+      u32[rankAt + index] = index
+    }
     this.newKeys = []
     for (const index of this.pendingFree) this.freeList.push(index)
     this.pendingFree = []
