@@ -3,7 +3,7 @@
 // Piscina worker per task, Node only). Both run the same Task code, so they
 // give the same results.
 import { StreamConfigError } from '../stream/errors.js'
-import { buildGraph, type JobDefinition, type JobGraph, type JobParams } from '../stream/dsl/job.js'
+import { buildGraph, declaredJob, type JobDefinition, type JobGraph, type JobParams } from '../stream/dsl/job.js'
 import type { SourceContext } from '../stream/sources/spec.js'
 import { CoordinatorSinks, MetricsAggregator, collectResults, openSplitHere, planSplits } from './coordinator.js'
 import { DEFAULT_MAX_PARALLELISM } from './key-groups.js'
@@ -69,12 +69,17 @@ function checkParallelism(options: RunJobOptions): { parallelism: number; maxPar
 
 const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string'
 
-/** Loads a job from a module path or URL: its default export, or its only JobDefinition export. */
-export async function loadJob(module: string | URL): Promise<JobDefinition<any>> {
+/**
+ * Loads a job from a module path or URL: the job named `name` if given (exported
+ * or declared with `module: import.meta.url`), else its default export, else
+ * its only exported job.
+ */
+export async function loadJob(module: string | URL, name?: string): Promise<JobDefinition<any>> {
   const url = module instanceof URL ? module.href : /^[a-z]+:/i.test(module) ? module : await toFileUrl(module)
   const exports = (await import(url)) as Record<string, unknown>
   const isJob = (v: unknown): v is JobDefinition => typeof v === 'object' && v !== null && typeof (v as JobDefinition).build === 'function' && typeof (v as JobDefinition).name === 'string'
-  const job = isJob(exports.default) ? exports.default : Object.values(exports).find(isJob)
+  const named = name === undefined ? undefined : (Object.values(exports).find((v) => isJob(v) && v.name === name) as JobDefinition | undefined) ?? declaredJob(url, name)
+  const job = named ?? (isJob(exports.default) ? exports.default : Object.values(exports).find(isJob))
   if (job === undefined) throw new StreamConfigError('job', `${module} exports no job; export default defineJob({ name, build })`)
   return { ...job, module: url }
 }

@@ -23,7 +23,7 @@ export interface TaskOutcome {
 }
 
 export async function runTask(init: TaskInit): Promise<TaskOutcome> {
-  const job = await loadJob(init.module)
+  const job = await loadJob(init.module, init.jobName)
   const graph = buildGraph(job, init.params)
   const { control, peers, credits } = init
   let cancelled = false

@@ -32,7 +32,17 @@ export function defineJob<P extends JobParams = JobParams>(definition: {
 }): JobDefinition<P> {
   if (typeof definition?.name !== 'string' || definition.name === '') throw new StreamConfigError('name', 'a job needs a non-empty name')
   if (typeof definition.build !== 'function') throw new StreamConfigError('build', 'must be a function (env, params) => void that declares the job')
-  return { name: definition.name, module: definition.module === undefined ? undefined : String(definition.module), build: definition.build }
+  const job = { name: definition.name, module: definition.module === undefined ? undefined : String(definition.module), build: definition.build }
+  // A worker that imports the module finds the job here even when the module does not export it.
+  if (job.module !== undefined) declaredJobs.set(`${job.module}#${job.name}`, job)
+  return job
+}
+
+const declaredJobs = new Map<string, JobDefinition<any>>()
+
+/** A job `defineJob({ module, name })` declared while its module was loading. */
+export function declaredJob(module: string, name: string): JobDefinition<any> | undefined {
+  return declaredJobs.get(`${module}#${name}`)
 }
 
 /** The graph a build function produced. */
