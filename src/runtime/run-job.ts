@@ -31,6 +31,8 @@ export interface RunJobOptions {
   signal?: AbortSignal
   /** Take a checkpoint this often (ms; inline executor). A failed checkpoint is recorded and the job goes on. */
   checkpointIntervalMs?: number
+  /** Micro-batch trigger (Spark style): sources read and process what has arrived once per interval (ms). Default: continuous. */
+  microBatchMs?: number
   /** Resume from a checkpoint (its bytes, e.g. from a sink's record of the last one it committed). */
   restore?: Checkpoint
 }
@@ -103,6 +105,7 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   const sinks = new CoordinatorSinks(graph, parallelism, options.eddy)
   await sinks.openAll()
   const aggregator = new MetricsAggregator(graph, parallelism, executor)
+  if (options.microBatchMs !== undefined && !(options.microBatchMs > 0)) throw new StreamConfigError('microBatchMs', `must be a number of ms > 0, got ${String(options.microBatchMs)}`)
   if (options.checkpointIntervalMs !== undefined && !(options.checkpointIntervalMs > 0)) throw new StreamConfigError('checkpointIntervalMs', `must be a number of ms > 0, got ${String(options.checkpointIntervalMs)}`)
   const restore = options.restore === undefined ? undefined : decodeCheckpoint(options.restore.bytes)
   if (restore !== undefined) {
@@ -116,9 +119,9 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
     if (!isNode) throw new StreamConfigError('executor', "'workers' needs Node; use 'inline' here")
     if (job.module === undefined) throw new StreamConfigError('job.module', `job "${job.name}" must be loaded from its module to run on workers: defineJob({ module: import.meta.url, ... }) or runJob('./job.ts')`)
     const { startWorkerJob } = await import('./workers.js')
-    return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal })
+    return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, microBatchMs: options.microBatchMs })
   }
-  return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, checkpointIntervalMs: options.checkpointIntervalMs, restore })
+  return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, checkpointIntervalMs: options.checkpointIntervalMs, restore, microBatchMs: options.microBatchMs })
 }
 
 /** Runs a job to its end. */
@@ -136,6 +139,7 @@ interface InlineSetup {
   signal?: AbortSignal
   checkpointIntervalMs?: number
   restore?: CheckpointContent
+  microBatchMs?: number
 }
 
 /** Checkpoints kept in the metrics history. */
@@ -175,6 +179,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
         return { next: (max) => (cancelled ? null : reader.next(max)), close: () => reader.close?.() }
       },
       backpressure: () => gate,
+      microBatchMs: setup.microBatchMs,
       nowMs: () => Date.now(),
       aggregatorFactory: defaultAggregatorFactory,
     }

@@ -5,7 +5,8 @@
 import { StreamConfigError } from '../stream/errors.js'
 import { inputsOf, type GraphNode } from '../stream/dsl/graph.js'
 import type { JobGraph } from '../stream/dsl/job.js'
-import type { SourceReader } from '../stream/sources/spec.js'
+import type { SourceBatch, SourceReader } from '../stream/sources/spec.js'
+import type { Key } from '../stream/dsl/graph.js'
 import { FilterNode, FlatMapNode, ForwardNode, MapNode, RuntimeNode, type Batch } from './nodes.js'
 import { KeyByNode, WindowNode, type AggregatorFactory, type Exchange, type ExchangeMessage } from './keyed-nodes.js'
 import { SinkNode, SourceNode, type LocalSplit } from './io-nodes.js'
@@ -40,6 +41,8 @@ export interface TaskHost {
   nowMs(): number
   /** The Wasm fast path for windows, when available. */
   aggregatorFactory?: AggregatorFactory
+  /** Micro-batch trigger (Spark style): each split reads what is available, processes it as one batch, then waits for the next interval. */
+  readonly microBatchMs?: number
 }
 
 /** Yields to the event loop (messages, timers, I/O) without setTimeout's 1 ms floor. */
@@ -254,10 +257,10 @@ export class Task {
     }
   }
 
-  /** One batch from a split into the chain; true at the split's end. */
+  /** One batch from a split into the chain (micro-batch: all that is available); true at the split's end. */
   private async readAndPush(source: SourceNode, split: LocalSplit, batchSize: number, _lastYield: number): Promise<boolean> {
     {
-      let batch = split.reader.next(batchSize)
+      let batch = this.host.microBatchMs === undefined ? split.reader.next(batchSize) : await this.readMicroBatch(split, batchSize)
       if (batch instanceof Promise) batch = await batch
       const now = this.host.nowMs()
       if (batch === null) {
@@ -270,6 +273,37 @@ export class Task {
       if (batch.values.length === 0) await yieldNow()
       return false
     }
+  }
+
+  /**
+   * Waits for the split's next interval boundary, then reads until the split
+   * has nothing more (an empty batch) or 64 batches' worth, as one batch.
+   */
+  private async readMicroBatch(split: LocalSplit, batchSize: number): Promise<SourceBatch<unknown> | null> {
+    const interval = this.host.microBatchMs as number
+    const now = this.host.nowMs()
+    const next = (Math.floor(now / interval) + 1) * interval
+    await new Promise((resolve) => setTimeout(resolve, next - now))
+    const values: unknown[] = []
+    const timestamps: number[] = []
+    const keys: Key[] = []
+    let position: number | undefined
+    for (let round = 0; round < 64; round++) {
+      let batch = split.reader.next(batchSize)
+      if (batch instanceof Promise) batch = await batch
+      if (batch === null) {
+        if (values.length === 0) return null
+        break
+      }
+      for (let i = 0; i < batch.values.length; i++) {
+        values.push(batch.values[i])
+        timestamps.push(batch.timestamps[i])
+        if (batch.keys !== undefined) keys.push(batch.keys[i])
+      }
+      if (batch.position !== undefined) position = batch.position
+      if (batch.values.length === 0) break
+    }
+    return { values, timestamps, keys: keys.length === values.length && keys.length > 0 ? keys : undefined, position }
   }
 
   /** Waits until every write in flight has settled (a checkpoint's second step). */

@@ -17,6 +17,7 @@ export interface TaskInit {
   peers: (MessagePort | null)[]
   /** In-flight batches per peer before the sender waits. */
   credits: number
+  microBatchMs?: number
 }
 
 export type ToCoordinator =

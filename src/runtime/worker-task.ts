@@ -105,6 +105,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
     },
     nowMs: () => Date.now(),
     aggregatorFactory: defaultAggregatorFactory,
+    microBatchMs: init.microBatchMs,
   }
 
   const task = new Task(graph, host)

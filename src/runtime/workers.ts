@@ -27,6 +27,7 @@ export interface WorkerJobSetup {
   sourceContext: SourceContext
   aggregator: MetricsAggregator
   signal?: AbortSignal
+  microBatchMs?: number
 }
 
 export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> {
@@ -60,6 +61,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       control: control.port2,
       peers: peers[task],
       credits: CREDITS,
+      microBatchMs: setup.microBatchMs,
     }
     const transfer = [control.port2, ...peers[task].filter((p): p is MessagePort => p !== null)]
     return pool.run(init, { transferList: transfer as never }) as Promise<TaskOutcome>
