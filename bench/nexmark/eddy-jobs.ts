@@ -44,6 +44,7 @@ const topBids = agg.of<{ auction: number; bidder: number; price: number; dateTim
       return { maxPrice: a.maxPrice, bids: a.bids.concat(b.bids) }
     },
     getResult: (acc) => acc,
+    portableAccumulator: true,
   },
   undefined,
   'topBids',
@@ -97,10 +98,11 @@ export default defineJob<NexmarkParams>({
         return
       }
       case 'q7': {
-        // Highest bid(s) per tumbling window: per auction first (in parallel), then per window.
+        // Highest bid(s) per tumbling window, in two phases: the top bids of 128 buckets of auctions
+        // (spread over the tasks), then per window the top of those.
         bids()
           .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime }))
-          .keyBy((b) => b.auction)
+          .keyBy((b) => b.auction % 128)
           .window(windows.tumbling({ size: TUMBLE_MS }))
           .aggregate(topBids)
           .keyBy((r) => r.windowStart)

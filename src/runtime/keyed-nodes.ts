@@ -2,6 +2,7 @@
 import { StreamInputError } from '../stream/errors.js'
 import type { AggregateSpec, GraphNode, Key } from '../stream/dsl/graph.js'
 import { WindowOperator, type WindowResult } from '../stream/window/operator.js'
+import type { AggregateFunction } from '../stream/window/aggregate.js'
 import type { Batch } from './nodes.js'
 import { RuntimeNode, UserFunctionError } from './nodes.js'
 import { keyGroupOf, taskOfKeyGroup } from './key-groups.js'
@@ -37,6 +38,13 @@ export class KeyByNode extends RuntimeNode {
    * batch travels as a few number columns instead of whole records.
    */
   projection: ((values: unknown[]) => unknown[]) | undefined
+  /**
+   * Set when the only consumer is a tumbling window over mergeable custom
+   * aggregates: each batch is pre-aggregated per (key, window) before it is
+   * routed (Flink's mini-batch local aggregation), so one accumulator per
+   * group crosses threads instead of every record.
+   */
+  combiner: ((batch: Batch, keys: Key[]) => { batch: Batch; keys: Key[] }) | undefined
 
   constructor(
     node: GraphNode & { kind: 'keyBy' },
@@ -69,9 +77,10 @@ export class KeyByNode extends RuntimeNode {
   }
 
   protected onBatch(_channel: number, input: Batch): void {
-    const keys = this.keysOf(input.values)
+    let keys = this.keysOf(input.values)
     this.recordsOut += keys.length
-    const batch = this.projection === undefined ? input : { values: this.projection(input.values), timestamps: input.timestamps }
+    let batch = this.projection === undefined ? input : { values: this.projection(input.values), timestamps: input.timestamps }
+    if (this.combiner !== undefined) ({ batch, keys } = this.combiner(batch, keys))
     if (this.parallelism === 1) {
       const keyed = { values: batch.values, timestamps: batch.timestamps, keys }
       for (const c of this.consumers) c.node.push(c.base, keyed)
@@ -145,6 +154,7 @@ const defaultFactory: AggregatorFactory = (options) => new WindowOperator(option
  */
 export class WindowNode extends RuntimeNode {
   private readonly parts: { name: string | undefined; select: ((r: any) => unknown) | undefined; aggregator: WindowAggregatorLike; numeric: boolean; options: AggregatorOptions }[]
+
   /** Values arrive already selected by the keyBy (see KeyByNode.projection). */
   private preselected = false
 
@@ -208,6 +218,66 @@ export class WindowNode extends RuntimeNode {
 
   usePreselected(): void {
     this.preselected = true
+  }
+
+  /** The pre-aggregation a keyBy may apply for this window (see KeyByNode.combiner), or undefined. */
+  combiner(parallelism: number): ((batch: Batch, keys: Key[]) => { batch: Batch; keys: Key[] }) | undefined {
+    const node = this.graphNode as GraphNode & { kind: 'window' }
+    if (node.assigner.kind !== 'tumbling' || (node.trigger !== undefined && node.trigger.kind !== 'eventTime')) return undefined
+    if (this.sideOutputs.has('late')) return undefined
+    // Batch stores (built-ins, sketches) are fast already; accumulators cross threads only if they are plain data.
+    const eligible = (fn: AggregateFunction<any, any, any>) => typeof fn.merge === 'function' && fn.createStore === undefined && (parallelism === 1 || fn.portableAccumulator === true)
+    if (this.parts.some((p) => p.numeric || !eligible(p.options.aggregate))) return undefined
+    const assigner = node.assigner
+    // Captured now: usePartials() swaps the parts' functions for merging ones.
+    const parts = this.parts.map((p) => ({ name: p.name, select: p.select, fn: p.options.aggregate as AggregateFunction<unknown, unknown, unknown> }))
+    const scratch = new Float64Array(2)
+    return (batch, keys) => {
+      const groups = new Map<Key, Map<number, { accs: unknown[]; ts: number }>>()
+      const { values, timestamps } = batch
+      const order: { key: Key; start: number; group: { accs: unknown[]; ts: number } }[] = []
+      for (let i = 0; i < values.length; i++) {
+        const key = keys[i]
+        const ts = timestamps[i]
+        assigner.assign(ts, scratch)
+        const start = scratch[0]
+        let byStart = groups.get(key)
+        if (byStart === undefined) groups.set(key, (byStart = new Map()))
+        let group = byStart.get(start)
+        if (group === undefined) {
+          group = { accs: parts.map((p) => p.fn.createAccumulator()), ts }
+          byStart.set(start, group)
+          order.push({ key, start, group })
+        }
+        for (let p = 0; p < parts.length; p++) {
+          const part = parts[p]
+          group.accs[p] = part.fn.add(group.accs[p], part.select === undefined ? values[i] : part.select(values[i]))
+        }
+        if (ts > group.ts) group.ts = ts
+      }
+      const n = order.length
+      const out: Batch = { values: new Array(n), timestamps: new Float64Array(n) }
+      const outKeys = new Array<Key>(n)
+      for (let j = 0; j < n; j++) {
+        const g = order[j]
+        out.values[j] = parts.length === 1 && parts[0].name === undefined ? g.group.accs[0] : Object.fromEntries(parts.map((p, k) => [p.name, g.group.accs[k]]))
+        out.timestamps[j] = g.group.ts
+        outKeys[j] = g.key
+      }
+      return { batch: out, keys: outKeys }
+    }
+  }
+
+  /** Inputs are now partial accumulators: each aggregate merges them instead of adding records. */
+  usePartials(): void {
+    this.preselected = true
+    for (const p of this.parts) {
+      const fn = p.options.aggregate
+      const merging = { createAccumulator: () => fn.createAccumulator(), add: (acc: unknown, partial: unknown) => fn.merge(acc, partial), merge: (a: unknown, b: unknown) => fn.merge(a, b), getResult: (acc: unknown) => fn.getResult(acc) }
+      p.options = { ...p.options, aggregate: merging }
+      p.aggregator = this.factory(p.options)
+      p.select = undefined
+    }
   }
 
   private column(name: string | undefined, select: ((r: any) => unknown) | undefined, values: unknown[]): ArrayLike<unknown> {

@@ -113,16 +113,23 @@ export class Task {
     void exchange
   }
 
-  /** Lets a keyBy whose consumers are all windows reading numbers ship only those numbers. */
+  /** Lets a keyBy feeding one window ship only the numbers it reads, or per-batch partial aggregates. */
   private projectAtKeyBy(): void {
     for (const node of this.nodes) {
       if (!(node instanceof KeyByNode) || node.consumers.length !== 1) continue
       const consumer = node.consumers[0].node
       if (!(consumer instanceof WindowNode)) continue
       const projection = consumer.projection()
-      if (projection === undefined) continue
-      node.projection = projection
-      consumer.usePreselected()
+      if (projection !== undefined) {
+        node.projection = projection
+        consumer.usePreselected()
+        continue
+      }
+      const combiner = consumer.combiner(this.host.parallelism)
+      if (combiner !== undefined) {
+        node.combiner = combiner
+        consumer.usePartials()
+      }
     }
   }
 

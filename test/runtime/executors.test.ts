@@ -1,6 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { runJob } from '../../src/index.js'
-import job from './jobs/windowed.job.js'
+import job, { reading, type Reading } from './jobs/windowed.job.js'
+
+/** Brute force for the 'custom' sink: per (sensor % 7, 5 s window) the max-scoring reading and the count. */
+function expectedCustom(count: number): string[] {
+  const groups = new Map<string, { key: number; start: number; top: Reading; n: number }>()
+  for (let i = 0; i < count; i++) {
+    const r = reading(i)
+    const key = r.sensor % 7
+    const start = Math.floor(r.ts / 5_000) * 5_000
+    const id = `${key}/${start}`
+    const g = groups.get(id)
+    const score = (x: Reading) => x.value * 1000 + x.sensor
+    if (g === undefined) groups.set(id, { key, start, top: r, n: 1 })
+    else {
+      g.n++
+      if (score(r) > score(g.top)) g.top = r
+    }
+  }
+  return [...groups.values()].map((g) => JSON.stringify({ key: g.key, windowStart: g.start, windowEnd: g.start + 5_000, result: { top: g.top, n: g.n } })).sort()
+}
 
 const COUNT = 40_000
 
@@ -15,6 +34,7 @@ async function outputs(options: Parameters<typeof runJob>[1]) {
     late: canonical(result.collected.get('late') ?? []),
     filtered: canonical(result.collected.get('filtered') ?? []),
     tumbling: canonical(result.collected.get('tumbling') ?? []),
+    custom: canonical(result.collected.get('custom') ?? []),
     metrics: result.metrics,
   }
 }
@@ -26,6 +46,8 @@ describe('executors give identical results', () => {
     expect(reference.late.length).toBeGreaterThan(100)
     expect(reference.filtered.length).toBeGreaterThan(1000)
     expect(reference.tumbling.length).toBeGreaterThan(100)
+    expect(reference.custom.length).toBeGreaterThan(100)
+    expect(reference.custom).toEqual(expectedCustom(COUNT))
     for (const options of [
       { parallelism: 4, executor: 'inline' as const },
       { parallelism: 1, executor: 'workers' as const },
@@ -37,6 +59,7 @@ describe('executors give identical results', () => {
       expect(other.late, JSON.stringify(options)).toEqual(reference.late)
       expect(other.filtered, JSON.stringify(options)).toEqual(reference.filtered)
       expect(other.tumbling, JSON.stringify(options)).toEqual(reference.tumbling)
+      expect(other.custom, JSON.stringify(options)).toEqual(reference.custom)
       expect(other.metrics.operators[0].recordsOut).toBe(COUNT)
     }
   }, 120_000)

@@ -30,6 +30,7 @@ function extremeBy<T>(label: string, select: (record: T) => number, larger: bool
     },
     merge: (a, b) => (b.value !== undefined && (a.value === undefined || better(b.score, a.score)) ? b : a),
     getResult: (acc) => acc.value,
+    portableAccumulator: true,
   }
   return { fn, label }
 }

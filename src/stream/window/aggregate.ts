@@ -20,6 +20,12 @@ export interface AggregateFunction<IN, ACC, OUT> {
   getResult(accumulator: ACC): OUT
   /** Built-ins: a batch-at-a-time store; when absent the operator wraps the function in an ObjectAccumulatorStore. */
   createStore?(): AccumulatorStore<IN, OUT>
+  /**
+   * Accumulators are plain JSON data (objects, arrays, finite numbers, strings,
+   * booleans). The runtime may then pre-aggregate a batch per key and window
+   * and send accumulators between threads instead of records.
+   */
+  readonly portableAccumulator?: boolean
   /** True when inputs must be numbers; the operator checks a batch before applying any of it. */
   readonly numericInput?: boolean
   /**

@@ -43,6 +43,12 @@ export default defineJob<{ count: number }>({
       .window(windows.tumbling({ size: 5_000 }))
       .aggregate({ avg: agg.avg((r: Reading) => r.value), min: agg.min((r: Reading) => r.value) })
       .sink(sinks.collect('tumbling'))
+    // A custom aggregate over a tumbling window: pre-aggregated per batch before the exchange.
+    spread
+      .keyBy((r) => r.sensor % 7)
+      .window(windows.tumbling({ size: 5_000 }))
+      .aggregate({ top: agg.maxBy((r: Reading) => r.value * 1000 + r.sensor), n: agg.of({ createAccumulator: () => 0, add: (a: number) => a + 1, merge: (a: number, b: number) => a + b, getResult: (a: number) => a, portableAccumulator: true }) })
+      .sink(sinks.collect('custom'))
     spread
       .filter((r) => r.value % 10 === 0)
       .map((r) => ({ sensor: r.sensor, v: r.value }))
