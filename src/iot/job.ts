@@ -234,6 +234,9 @@ export default defineJob<IotJobParams>({
       )
     }
 
+    // The dashboard's sketches (nobody else reads them).
+    if (!publish && !params.collect) return
+
     // Distinct sensors per minute (HyperLogLog) over every reading.
     const distinct = readings
       .keyBy(() => 'all', 'keyBy(all)')

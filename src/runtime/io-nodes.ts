@@ -173,7 +173,13 @@ export class SinkNode extends RuntimeNode {
   }
 
   protected override onEnd(): void {
-    this.closed = this.drain().then(() => this.close())
+    this.closeNow()
+  }
+
+  /** Drains and closes the writer (once): at end of input, or when the job is cancelled. */
+  closeNow(): Promise<void> {
+    this.closed ??= this.drain().then(() => this.close())
+    return this.closed
   }
 }
 

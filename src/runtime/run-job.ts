@@ -53,7 +53,7 @@ export interface JobHandle {
   metrics(): JobMetrics
   /** Settles when the job ends (every source finished, every sink closed) or fails. */
   readonly done: Promise<JobResult>
-  /** Stops the job: sources stop, the job ends without draining windows. */
+  /** Stops the job: sources stop after their current batch, open windows do not fire, sinks are closed. */
   cancel(): Promise<void>
   /** Takes a checkpoint now: pauses the sources between batches, snapshots state and positions, commits the sinks. */
   checkpoint(): Promise<Checkpoint>
@@ -175,8 +175,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
       restore: setup.restore === undefined ? undefined : restoreFor(setup.restore, t),
       openSplit: async (node, split, splits, from) => {
         const reader = await openSplitHere(node, split, splits, sourceContext, from)
-        // Cancelling ends every split at its next read.
-        return { next: (max) => (cancelled ? null : reader.next(max)), close: () => reader.close?.() }
+        return reader
       },
       backpressure: () => gate,
       microBatchMs: setup.microBatchMs,
@@ -234,7 +233,10 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
         }, setup.checkpointIntervalMs)
   for (const task of tasks) await task.open()
   const metrics = (): JobMetrics => ({ ...aggregator.combine(tasks.map((t) => t.metrics()), status), checkpoints: history.map((h) => ({ ...h })) })
-  const onAbort = () => void (cancelled = true)
+  const onAbort = () => {
+    cancelled = true
+    for (const t of tasks) t.cancel()
+  }
   setup.signal?.addEventListener('abort', onAbort)
   const done = (async (): Promise<JobResult> => {
     try {
@@ -259,8 +261,8 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
     metrics,
     done,
     async cancel() {
-      cancelled = true
       await inProgress?.catch(() => {})
+      onAbort()
       await done.catch(() => {})
     },
     checkpoint,

@@ -211,6 +211,21 @@ export class Task {
     for (const source of this.sources) source.start(now)
   }
 
+  private cancelled = false
+
+  /**
+   * Stops reading: each split stops after the batch it is on, no final
+   * watermark is sent (open windows do not fire with partial data), and the
+   * sinks are closed with what they have been given.
+   */
+  cancel(): void {
+    this.cancelled = true
+  }
+
+  get isCancelled(): boolean {
+    return this.cancelled
+  }
+
   /** Runs this task's sources to their end, then waits for every input to end and every sink to close. */
   async run(): Promise<void> {
     this.start()
@@ -226,6 +241,10 @@ export class Task {
     try {
       const splits = this.sources.flatMap((source) => source.splits.map((split) => this.runSplit(source, split)))
       await Promise.race([Promise.all(splits), this.failedPromise])
+      if (this.cancelled) {
+        for (const sink of this.sinks) await Promise.race([sink.closeNow(), this.failedPromise])
+        return
+      }
       this.checkEnded()
       await Promise.race([this.ended, this.failedPromise])
       for (const sink of this.sinks) {
@@ -245,10 +264,11 @@ export class Task {
     const batchSize = source.spec.batchSize ?? 1024
     let lastYield = this.host.nowMs()
     for (;;) {
-      if (this.failure !== undefined) return
+      if (this.failure !== undefined || this.cancelled) return
       for (let wait = this.host.backpressure() ?? this.sinkBackpressure(); wait !== undefined; wait = this.host.backpressure() ?? this.sinkBackpressure()) {
         await wait
         lastYield = this.host.nowMs()
+        if (this.cancelled) return
       }
       this.busySplits++
       try {

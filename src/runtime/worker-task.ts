@@ -27,6 +27,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   const graph = buildGraph(job, init.params)
   const { control, peers, credits } = init
   let cancelled = false
+  let task: Task | undefined
   let nextId = 0
   const replies = new Map<number, { resolve: (m: ToTask & { type: 'reply' }) => void; reject: (e: Error) => void }>()
   const rpc = (message: ToCoordinator & { id: number }, transfer: ArrayBuffer[] = []): Promise<ToTask & { type: 'reply' }> =>
@@ -37,6 +38,8 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   control.on('message', (message: ToTask) => {
     if (message.type === 'cancel') {
       cancelled = true
+      task?.cancel()
+      release()
       return
     }
     const waiter = replies.get(message.id)
@@ -86,11 +89,11 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
     async openSplit(node, split, splits): Promise<SourceReader<unknown>> {
       if (node.spec.runsIn === 'task') {
         const reader = await node.spec.open(split, splits, { nowMs: () => Date.now() })
-        return { next: (max) => (cancelled ? null : reader.next(max)), close: () => reader.close?.() }
+        return reader
       }
       return {
         async next(max) {
-          if (cancelled) return null
+          if (cancelled) return { values: [], timestamps: [] }
           const reply = await rpc({ type: 'next', id: nextId++, node: node.id, split, splits, max })
           if (reply.buffer === null || reply.buffer === undefined) return null
           const batch = decodeBatch(reply.buffer)
@@ -100,6 +103,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
       }
     },
     backpressure() {
+      if (cancelled) return undefined
       for (let t = 0; t < inflight.length; t++) if (inflight[t] >= credits) return new Promise<void>((resolve) => waiters.push(resolve))
       return undefined
     },
@@ -108,7 +112,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
     microBatchMs: init.microBatchMs,
   }
 
-  const task = new Task(graph, host)
+  task = new Task(graph, host)
   await task.open()
   let peersStarted = 0
   let allStarted: () => void = () => {}

@@ -48,3 +48,22 @@ describe('checkpoints (inline executor)', () => {
     await expect(runJob(job, { params, restore: { id: 1, bytes: new Uint8Array([0xff, 0xfe]) } })).rejects.toThrow(/not a checkpoint/)
   })
 })
+
+describe('cancel', () => {
+  it('stops without firing open windows with partial data', async () => {
+    const handle = await startJob(job, { params: { count: 1_000_000, rate: 20_000, store: 'cancelled' } })
+    await sleep(300)
+    await handle.cancel()
+    const metrics = handle.metrics()
+    expect(metrics.status).toBe('cancelled')
+    const read = metrics.operators[0].recordsOut
+    expect(read).toBeGreaterThan(0)
+    expect(read).toBeLessThan(1_000_000)
+    // Every window result written covers a window the watermark had passed: none is cut short by the cancel.
+    const rows = committedRows(storeOf('cancelled')) as { windowEnd: number; result: { n: number } }[]
+    const lastTs = (read - 1) * 50
+    for (const row of rows) expect(row.windowEnd - 1).toBeLessThanOrEqual(lastTs)
+    // Each key's windows hold 10_000 / 50 / 17 ≈ 11–12 readings; a cut-short window would hold fewer.
+    for (const row of rows) expect(row.result.n).toBeGreaterThanOrEqual(11)
+  })
+})
