@@ -1,8 +1,11 @@
 // `eddy serve --kafka 127.0.0.1:9092 --data-dir ./data`: runs eddy as a Kafka
 // broker for existing Kafka clients until SIGINT or SIGTERM, then closes the
 // server and the log cleanly.
+import { mkdirSync } from 'node:fs'
 import { Eddy } from '../eddy.js'
 import { startKafkaServer } from '../kafka/server.js'
+import { startDashboard } from '../ui/server.js'
+import { lockDataDir } from './target.js'
 
 export const SERVE_USAGE = `usage: eddy serve [--kafka HOST:PORT] [--data-dir DIR] [options]
 
@@ -16,6 +19,8 @@ options:
   --partitions N            partitions of auto-created topics (default 1)
   --no-auto-create          refuse unknown topics instead of creating them
   --frame-bytes-max N       largest request accepted, in bytes (default 104857600)
+  --dashboard HOST:PORT     the dashboard and /metrics (default 127.0.0.1:$EDDY_PORT, else 8080; port 0 picks one)
+  --no-dashboard            serve no dashboard
   -h, --help                show this text`
 
 export interface ServeArgs {
@@ -27,11 +32,14 @@ export interface ServeArgs {
   partitions?: number
   autoCreateTopics: boolean
   frameBytesMax?: number
+  /** undefined: no dashboard. */
+  dashboard?: { host: string; port: number }
 }
 
 /** Parses serve's arguments; throws a message fit for the user on bad input. */
 export function parseServeArgs(argv: readonly string[]): ServeArgs | 'help' {
-  const args: ServeArgs = { host: '127.0.0.1', port: 9092, autoCreateTopics: true }
+  const envPort = process.env.EDDY_PORT === undefined || process.env.EDDY_PORT === '' ? 8080 : Number(process.env.EDDY_PORT)
+  const args: ServeArgs = { host: '127.0.0.1', port: 9092, autoCreateTopics: true, dashboard: { host: '127.0.0.1', port: Number.isInteger(envPort) ? envPort : 8080 } }
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]
     const value = () => {
@@ -66,6 +74,14 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs | 'help' {
         break
       case '--frame-bytes-max':
         args.frameBytesMax = positiveInteger(value(), flag)
+        break
+      case '--dashboard': {
+        const { host, port } = hostPort(value(), flag)
+        args.dashboard = { host: host ?? '127.0.0.1', port: port ?? 8080 }
+        break
+      }
+      case '--no-dashboard':
+        args.dashboard = undefined
         break
       default:
         throw new Error(`unknown option "${flag}"`)
@@ -102,6 +118,16 @@ export async function serve(argv: readonly string[]): Promise<number> {
     console.log(SERVE_USAGE)
     return 0
   }
+  let release: (() => void) | undefined
+  if (args.dataDir !== undefined) {
+    mkdirSync(args.dataDir, { recursive: true })
+    try {
+      release = lockDataDir(args.dataDir)
+    } catch (error) {
+      console.error(`eddy serve: ${(error as Error).message}`)
+      return 1
+    }
+  }
   const eddy = await Eddy.open({ dataDir: args.dataDir, autoCreateTopics: args.autoCreateTopics, defaultPartitions: args.partitions })
   let server
   try {
@@ -119,13 +145,25 @@ export async function serve(argv: readonly string[]): Promise<number> {
   }
   const storage = args.dataDir === undefined ? 'in memory (nothing is kept after exit; use --data-dir)' : `in ${args.dataDir}`
   console.log(`eddy: Kafka protocol on ${server.host}:${server.port}, advertised as ${server.advertised.host}:${server.advertised.port}; log ${storage}`)
+  // The dashboard is a convenience: a busy port is reported, not fatal.
+  let dashboard: Awaited<ReturnType<typeof startDashboard>> | undefined
+  if (args.dashboard !== undefined) {
+    try {
+      dashboard = await startDashboard({ eddy, host: args.dashboard.host, port: args.dashboard.port })
+      console.log(`eddy: dashboard ${dashboard.url} (Prometheus metrics at ${dashboard.url.replace(/\/$/, '')}/metrics)`)
+    } catch (error) {
+      console.error(`eddy serve: no dashboard: ${(error as Error).message}`)
+    }
+  }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'))
     process.once('SIGTERM', () => resolve('SIGTERM'))
   })
   console.log(`eddy: ${signal}, shutting down`)
+  await dashboard?.close()
   await server.close()
   await eddy.close()
+  release?.()
   console.log('eddy: stopped')
   return 0
 }

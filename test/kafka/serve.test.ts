@@ -36,7 +36,7 @@ async function startServe(args: string[]): Promise<Running> {
 
 describe('eddy serve', () => {
   it('parses its flags and refuses bad ones', () => {
-    expect(parseServeArgs(['--kafka', '0.0.0.0:9093', '--data-dir', 'd', '--advertised', 'kafka.local:19093', '--partitions', '6', '--no-auto-create'])).toEqual({
+    expect(parseServeArgs(['--kafka', '0.0.0.0:9093', '--data-dir', 'd', '--advertised', 'kafka.local:19093', '--partitions', '6', '--no-auto-create', '--dashboard', '127.0.0.1:8181'])).toEqual({
       host: '0.0.0.0',
       port: 9093,
       dataDir: 'd',
@@ -44,7 +44,9 @@ describe('eddy serve', () => {
       advertisedPort: 19093,
       partitions: 6,
       autoCreateTopics: false,
+      dashboard: { host: '127.0.0.1', port: 8181 },
     })
+    expect(parseServeArgs(['--no-dashboard']).valueOf()).toMatchObject({ dashboard: undefined })
     expect(parseServeArgs(['--kafka', '9999'])).toMatchObject({ host: '127.0.0.1', port: 9999 })
     expect(parseServeArgs(['--kafka', '[::1]:9094'])).toMatchObject({ host: '::1', port: 9094 })
     expect(parseServeArgs(['--help'])).toBe('help')
@@ -67,7 +69,11 @@ describe('eddy serve', () => {
     requireClients('kcat')
     const dataDir = mkdtempSync(join(tmpdir(), 'eddy-serve-'))
     dirs.push(dataDir)
-    const first = await startServe(['--kafka', '127.0.0.1:0', '--data-dir', dataDir, '--partitions', '2'])
+    const first = await startServe(['--kafka', '127.0.0.1:0', '--data-dir', dataDir, '--partitions', '2', '--dashboard', '127.0.0.1:0'])
+    await waitFor(() => /dashboard http:\/\/127\.0\.0\.1:\d+\//.test(first.output()), 10_000, 'the dashboard URL')
+    const dashboardUrl = /dashboard (http:\/\/127\.0\.0\.1:\d+\/)/.exec(first.output())![1]
+    expect((await (await fetch(`${dashboardUrl}healthz`)).text()).trim()).toBe('ok')
+    expect(await (await fetch(`${dashboardUrl}metrics`)).text()).toMatch(/^# (HELP|TYPE) eddy_/m)
     expect(first.port).toBeGreaterThan(0)
     const bootstrap = `127.0.0.1:${first.port}`
     await runKcat(['-b', bootstrap, '-P', '-t', 'kept', '-K', ':'], { input: Array.from({ length: 10 }, (_, i) => `k${i}:v${i}`).join('\n') + '\n' })
@@ -76,7 +82,7 @@ describe('eddy serve', () => {
     expect(await first.exited).toBe(0)
     expect(first.output()).toMatch(/SIGTERM, shutting down[\s\S]*stopped/)
 
-    const second = await startServe(['--kafka', '127.0.0.1:0', '--data-dir', dataDir])
+    const second = await startServe(['--kafka', '127.0.0.1:0', '--data-dir', dataDir, '--no-dashboard'])
     const values = await Promise.all([0, 1].map((p) => runKcat(['-b', `127.0.0.1:${second.port}`, '-C', '-t', 'kept', '-p', String(p), '-o', 'beginning', '-e', '-q', '-f', '%s\n'])))
     expect(values.join('').split('\n').filter(Boolean).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `v${i}`).sort())
     second.child.kill('SIGINT')
