@@ -34,7 +34,8 @@ export type DecayKey = string | number
 /** Most keys one table holds: its rows must fit one 1 GiB state block. */
 export const DECAY_TABLE_KEYS_MAX = 2 ** 25
 
-interface DecayKernels {
+/** The decaying-aggregate kernels of core.wasm (also driven directly by the window store in stream/window/sketch-aggregates.ts). */
+export interface DecayKernels {
   decayRowBytes(): number
   decayClearRows(rows: number, from: number, to: number): void
   decayAdd(row: number, x: number, timeMs: number, retain: number, halfLifeMs: number): void

@@ -53,8 +53,8 @@ export interface AccumulatorStore<IN, OUT> {
   readonly liveSlots: number
 }
 
-/** Slot bookkeeping shared by the stores: a free list over a growing range. */
-class Slots {
+/** Slot bookkeeping shared by the stores (here and the sketch stores): a free list over a growing range. */
+export class Slots {
   private free: number[] = []
   next = 0
   live = 0

@@ -135,6 +135,17 @@ class TimerHeap {
   }
 }
 
+/** Checks a keyed batch's columns (Float64Array timestamps, equal lengths); returns the row count. */
+export function checkColumns<IN>(batch: KeyedBatch<IN>): number {
+  const { keys, timestamps, values } = batch ?? ({} as KeyedBatch<IN>)
+  if (!(timestamps instanceof Float64Array)) throw new StreamInputError('batch.timestamps must be a Float64Array')
+  const n = timestamps.length
+  if (keys?.length !== n || values?.length !== n) {
+    throw new StreamInputError(`batch columns differ in length: keys ${keys?.length}, timestamps ${n}, values ${values?.length}`)
+  }
+  return n
+}
+
 /** Key order: numbers before strings; numbers numerically, strings by code unit. */
 export function compareKeys(a: Key, b: Key): number {
   if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1
@@ -202,12 +213,8 @@ export class WindowOperator<IN, ACC, OUT> {
 
   /** Checks a batch completely before any of it is applied. */
   private validate(batch: KeyedBatch<IN>): number {
-    const { keys, timestamps, values } = batch ?? ({} as KeyedBatch<IN>)
-    if (!(timestamps instanceof Float64Array)) throw new StreamInputError('batch.timestamps must be a Float64Array')
-    const n = timestamps.length
-    if (keys?.length !== n || values?.length !== n) {
-      throw new StreamInputError(`batch columns differ in length: keys ${keys?.length}, timestamps ${n}, values ${values?.length}`)
-    }
+    const n = checkColumns(batch)
+    const { keys, timestamps, values } = batch
     for (let i = 0; i < n; i++) {
       if (!Number.isFinite(timestamps[i])) throw new StreamInputError(`batch.timestamps[${i}] is ${timestamps[i]}; timestamps must be finite`)
       const kind = typeof keys[i]

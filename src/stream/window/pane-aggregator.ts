@@ -36,6 +36,7 @@ import { StreamConfigError, StreamInputError, requireNonNegative } from '../erro
 import { MIN_WATERMARK } from '../time/watermarks.js'
 import type { AggregateFunction } from './aggregate.js'
 import {
+  checkColumns,
   compareKeys,
   WindowOperator,
   type Key,
@@ -387,12 +388,8 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
 
   /** Checks a batch completely before any of it is applied (WindowOperator's checks, plus the timestamp range). */
   private validate(batch: KeyedBatch<IN>): number {
-    const { keys, timestamps, values } = batch ?? ({} as KeyedBatch<IN>)
-    if (!(timestamps instanceof Float64Array)) throw new StreamInputError('batch.timestamps must be a Float64Array')
-    const n = timestamps.length
-    if (keys?.length !== n || values?.length !== n) {
-      throw new StreamInputError(`batch columns differ in length: keys ${keys?.length}, timestamps ${n}, values ${values?.length}`)
-    }
+    const n = checkColumns(batch)
+    const { keys, timestamps, values } = batch
     for (let i = 0; i < n; i++) {
       const t = timestamps[i]
       if (!(t >= -PANE_TIMESTAMP_LIMIT && t <= PANE_TIMESTAMP_LIMIT)) {

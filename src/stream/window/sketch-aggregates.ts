@@ -24,32 +24,17 @@
 import { HeavyHitters, HEAVY_HITTERS_CAPACITY_MAX } from '../../sketch/heavy-hitters.js'
 import { HyperLogLog, HLL_PRECISION_DEFAULT, HLL_PRECISION_MAX, HLL_PRECISION_MIN } from '../../sketch/hyperloglog.js'
 import { QuantileSketch, QUANTILE_K_DEFAULT, QUANTILE_K_MAX, QUANTILE_K_MIN } from '../../sketch/quantile.js'
-import { DecayingAggregate } from '../../sketch/decaying.js'
+import { DecayingAggregate, type DecayKernels } from '../../sketch/decaying.js'
 import { heapF64, heapU32 } from '../../sketch/heap-views.js'
 import { rawKernels, WasmSketch } from '../../sketch/wasm-sketch.js'
 import { ScratchRegion, type PackedKeys } from '../../wasm/core.js'
 import { StreamConfigError, StreamInputError } from '../errors.js'
-import type { AccumulatorStore, AggregateFunction } from './aggregate.js'
+import { Slots, type AccumulatorStore, type AggregateFunction } from './aggregate.js'
 
 /** A key of approxDistinct and topK. */
 export type SketchKey = string | number
 
 // ------------------------------------------------------------ shared plumbing
-
-/** Slot numbers: a free list over a growing range. */
-class SlotAllocator {
-  private readonly free: number[] = []
-  next = 0
-  live = 0
-  take(): number {
-    this.live++
-    return this.free.length > 0 ? (this.free.pop() as number) : this.next++
-  }
-  give(slot: number): void {
-    this.live--
-    this.free.push(slot)
-  }
-}
 
 /**
  * Groups a batch's pending adds by slot, keeping each slot's rows in batch
@@ -99,7 +84,7 @@ class SlotGrouper {
 /** The sketch-per-slot store: lazily created sketches, grouped batch adds, merge by moving or folding. */
 abstract class SketchPerSlotStore<IN, S extends WasmSketch, OUT> implements AccumulatorStore<IN, OUT> {
   protected readonly sketches: (S | undefined)[] = []
-  private readonly slotAllocator = new SlotAllocator()
+  private readonly slotAllocator = new Slots()
   private readonly grouper = new SlotGrouper()
 
   protected abstract create(): S
@@ -468,23 +453,6 @@ export interface TimedValue {
   timestamp: number
 }
 
-interface DecayKernels {
-  decayRowBytes(): number
-  decayClearRows(rows: number, from: number, to: number): void
-  decayAddMany(
-    rows: number,
-    rowCount: number,
-    slots: number,
-    values: number,
-    times: number,
-    n: number,
-    defaultTimeMs: number,
-    retain: number,
-    halfLifeMs: number,
-    zOut: number,
-  ): number
-  decayMergeRows(target: number, source: number, map: number, n: number, halfLifeMs: number): void
-}
 
 const decay = rawKernels<DecayKernels>()
 const DECAY_ROW_BYTES = decay.decayRowBytes()
@@ -506,7 +474,7 @@ function checkTimedValue(v: TimedValue, row: number): void {
  * one Wasm block, one row per slot; a batch is a single `decayAddMany` call.
  */
 export class DecayingAvgStore extends WasmSketch implements AccumulatorStore<TimedValue, number> {
-  private readonly slotAllocator = new SlotAllocator()
+  private readonly slotAllocator = new Slots()
   private rowCapacity = 16
 
   constructor(readonly halfLifeMs: number) {
