@@ -10,14 +10,13 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startIotApp, type IotApp } from '../../src/iot/app.js'
+import { launchChromium } from '../browser.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ARTIFACTS = join(here, '..', 'artifacts')
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const WAIT_MS = 20_000
 const exec = promisify(execFile)
 
@@ -30,7 +29,7 @@ describe('the IoT dashboard in headless Chromium', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'eddy-iot-ui-'))
     app = await startIotApp({ dataDir, port: 0, kafkaPort: 0, seed: 7, log: (line) => lines.push(line) })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {

@@ -7,27 +7,17 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Eddy } from '../../src/eddy.js'
 import type { Consumer } from '../../src/client/consumer.js'
 import type { Producer } from '../../src/client/producer.js'
 import type { JobMetrics } from '../../src/runtime/metrics.js'
 import { startDashboard, type Dashboard } from '../../src/ui/server.js'
+import { launchChromium } from '../browser.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const ARTIFACTS = join(here, '..', 'artifacts')
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 const WAIT_MS = 10_000
 const SENSORS = ['sensor-01', 'sensor-02', 'sensor-03', 'sensor-04']
 
@@ -108,7 +98,7 @@ describe('dashboard in headless Chromium', () => {
       if (window % 2 === 0) dashboard.publish('iot.alerts', { sensorId: SENSORS[window % SENSORS.length], timestamp: windowEnd, value: 95 + (window % 5), reason: 'temperature above 95' })
     }, 150))
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
+    browser = await launchChromium()
   })
 
   afterAll(async () => {
