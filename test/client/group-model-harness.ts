@@ -324,7 +324,9 @@ export class GroupModelRun {
     const everyoneParked = () => [...loops.keys()].every((m) => parked.has(m) || m.state !== 'live')
     const loop = async (m: Member) => {
       while (!finished && m.state === 'live') {
-        if (canStop()) {
+        // A member parks only once its own poll has applied the assignment its background
+        // sync received (the coordinator can be Stable before that poll, as in Kafka).
+        if (canStop() && !hasUnappliedAssignment(m)) {
           parked.add(m)
           if (everyoneParked()) {
             finished = true
@@ -604,4 +606,9 @@ async function withTimeout<T>(work: Promise<T>, ms: number, what: string | (() =
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The consumer has received an assignment from its sync that its next poll will apply (test-only peek at a private field). */
+function hasUnappliedAssignment(m: Member): boolean {
+  return (m.consumer as unknown as { pendingAssignment?: unknown }).pendingAssignment !== undefined
 }
