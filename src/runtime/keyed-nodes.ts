@@ -2,7 +2,10 @@
 import { StreamInputError } from '../stream/errors.js'
 import type { AggregateSpec, GraphNode, Key } from '../stream/dsl/graph.js'
 import { WindowOperator, type WindowResult } from '../stream/window/operator.js'
-import type { AggregateFunction } from '../stream/window/aggregate.js'
+import { max, min, sum, type AggregateFunction } from '../stream/window/aggregate.js'
+
+/** How partial results of a built-in merge: counts add up, sums add up, minima and maxima. */
+const MERGE_BUILTIN = { count: sum, sum, min, max } as const
 import type { Batch } from './nodes.js'
 import { RuntimeNode, UserFunctionError } from './nodes.js'
 import { keyGroupOf, taskOfKeyGroup } from './key-groups.js'
@@ -223,15 +226,21 @@ export class WindowNode extends RuntimeNode {
   /** The pre-aggregation a keyBy may apply for this window (see KeyByNode.combiner), or undefined. */
   combiner(parallelism: number): ((batch: Batch, keys: Key[]) => { batch: Batch; keys: Key[] }) | undefined {
     const node = this.graphNode as GraphNode & { kind: 'window' }
-    if (node.assigner.kind !== 'tumbling' || (node.trigger !== undefined && node.trigger.kind !== 'eventTime')) return undefined
-    if (this.sideOutputs.has('late')) return undefined
-    // Batch stores (built-ins, sketches) are fast already; accumulators cross threads only if they are plain data.
-    const eligible = (fn: AggregateFunction<any, any, any>) => typeof fn.merge === 'function' && fn.createStore === undefined && (parallelism === 1 || fn.portableAccumulator === true)
-    if (this.parts.some((p) => p.numeric || !eligible(p.options.aggregate))) return undefined
+    if (node.trigger !== undefined && node.trigger.kind !== 'eventTime') return undefined
+    if (this.sideOutputs.has('late') || node.assigner.merging || node.assigner.isGlobal) return undefined
+    // Built-in count/sum/min/max combine per pane (records with the same set of windows) and are
+    // merged downstream by the Wasm panes as sum/sum/min/max; custom mergeable aggregates combine per
+    // tumbling window, and their accumulators cross threads only if they are plain data.
+    const combinable = (fn: AggregateFunction<any, any, any>) =>
+      fn.builtin !== undefined
+        ? fn.builtin !== 'avg'
+        : node.assigner.kind === 'tumbling' && typeof fn.merge === 'function' && fn.createStore === undefined && (parallelism === 1 || fn.portableAccumulator === true)
+    if (!this.parts.every((p) => combinable(p.options.aggregate))) return undefined
+    if (this.parts.some((p) => p.options.aggregate.builtin !== undefined) && !this.parts.every((p) => p.options.aggregate.builtin !== undefined)) return undefined
     const assigner = node.assigner
     // Captured now: usePartials() swaps the parts' functions for merging ones.
     const parts = this.parts.map((p) => ({ name: p.name, select: p.select, fn: p.options.aggregate as AggregateFunction<unknown, unknown, unknown> }))
-    const scratch = new Float64Array(2)
+    const scratch = new Float64Array(2 * assigner.maxWindowsPerRecord)
     return (batch, keys) => {
       const groups = new Map<Key, Map<number, { accs: unknown[]; ts: number }>>()
       const { values, timestamps } = batch
@@ -239,8 +248,11 @@ export class WindowNode extends RuntimeNode {
       for (let i = 0; i < values.length; i++) {
         const key = keys[i]
         const ts = timestamps[i]
-        assigner.assign(ts, scratch)
-        const start = scratch[0]
+        // Records with the same newest window and window count share every window (one pane).
+        const windows = assigner.assign(ts, scratch)
+        let newest = -Infinity
+        for (let w = 0; w < windows; w++) if (scratch[2 * w] > newest) newest = scratch[2 * w]
+        const start = newest * 1024 + windows
         let byStart = groups.get(key)
         if (byStart === undefined) groups.set(key, (byStart = new Map()))
         let group = byStart.get(start)
@@ -273,7 +285,7 @@ export class WindowNode extends RuntimeNode {
     this.preselected = true
     for (const p of this.parts) {
       const fn = p.options.aggregate
-      const merging = { createAccumulator: () => fn.createAccumulator(), add: (acc: unknown, partial: unknown) => fn.merge(acc, partial), merge: (a: unknown, b: unknown) => fn.merge(a, b), getResult: (acc: unknown) => fn.getResult(acc) }
+      const merging = fn.builtin !== undefined ? MERGE_BUILTIN[fn.builtin as 'count' | 'sum' | 'min' | 'max']() : { createAccumulator: () => fn.createAccumulator(), add: (acc: unknown, partial: unknown) => fn.merge(acc, partial), merge: (a: unknown, b: unknown) => fn.merge(a, b), getResult: (acc: unknown) => fn.getResult(acc) }
       p.options = { ...p.options, aggregate: merging }
       p.aggregator = this.factory(p.options)
       p.select = undefined

@@ -119,16 +119,16 @@ export class Task {
       if (!(node instanceof KeyByNode) || node.consumers.length !== 1) continue
       const consumer = node.consumers[0].node
       if (!(consumer instanceof WindowNode)) continue
-      const projection = consumer.projection()
-      if (projection !== undefined) {
-        node.projection = projection
-        consumer.usePreselected()
-        continue
-      }
       const combiner = consumer.combiner(this.host.parallelism)
       if (combiner !== undefined) {
         node.combiner = combiner
         consumer.usePartials()
+        continue
+      }
+      const projection = consumer.projection()
+      if (projection !== undefined) {
+        node.projection = projection
+        consumer.usePreselected()
       }
     }
   }

@@ -35,8 +35,27 @@ async function outputs(options: Parameters<typeof runJob>[1]) {
     filtered: canonical(result.collected.get('filtered') ?? []),
     tumbling: canonical(result.collected.get('tumbling') ?? []),
     custom: canonical(result.collected.get('custom') ?? []),
+    sliding: canonical(result.collected.get('sliding') ?? []),
     metrics: result.metrics,
   }
+}
+
+/** Brute force for the 'sliding' sink: per (sensor % 11, 3 s window sliding by 1 s) count, sum and max. */
+function expectedSliding(count: number): string[] {
+  const groups = new Map<string, { key: number; start: number; n: number; sum: number; max: number }>()
+  for (let i = 0; i < count; i++) {
+    const r = reading(i)
+    const key = r.sensor % 11
+    for (let start = Math.floor(r.ts / 1_000) * 1_000; start > r.ts - 3_000; start -= 1_000) {
+      const id = `${key}/${start}`
+      const g = groups.get(id) ?? { key, start, n: 0, sum: 0, max: -Infinity }
+      g.n++
+      g.sum += r.value
+      g.max = Math.max(g.max, r.value)
+      groups.set(id, g)
+    }
+  }
+  return [...groups.values()].map((g) => JSON.stringify({ key: g.key, windowStart: g.start, windowEnd: g.start + 3_000, result: { n: g.n, sum: g.sum, max: g.max } })).sort()
 }
 
 describe('executors give identical results', () => {
@@ -48,6 +67,7 @@ describe('executors give identical results', () => {
     expect(reference.tumbling.length).toBeGreaterThan(100)
     expect(reference.custom.length).toBeGreaterThan(100)
     expect(reference.custom).toEqual(expectedCustom(COUNT))
+    expect(reference.sliding).toEqual(expectedSliding(COUNT))
     for (const options of [
       { parallelism: 4, executor: 'inline' as const },
       { parallelism: 1, executor: 'workers' as const },
@@ -60,6 +80,7 @@ describe('executors give identical results', () => {
       expect(other.filtered, JSON.stringify(options)).toEqual(reference.filtered)
       expect(other.tumbling, JSON.stringify(options)).toEqual(reference.tumbling)
       expect(other.custom, JSON.stringify(options)).toEqual(reference.custom)
+      expect(other.sliding, JSON.stringify(options)).toEqual(reference.sliding)
       expect(other.metrics.operators[0].recordsOut).toBe(COUNT)
     }
   }, 120_000)

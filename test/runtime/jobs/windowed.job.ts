@@ -49,6 +49,12 @@ export default defineJob<{ count: number }>({
       .window(windows.tumbling({ size: 5_000 }))
       .aggregate({ top: agg.maxBy((r: Reading) => r.value * 1000 + r.sensor), n: agg.of({ createAccumulator: () => 0, add: (a: number) => a + 1, merge: (a: number, b: number) => a + b, getResult: (a: number) => a, portableAccumulator: true }) })
       .sink(sinks.collect('custom'))
+    // Built-in count/sum/max over sliding windows: pre-aggregated per pane before the exchange.
+    spread
+      .keyBy((r) => r.sensor % 11)
+      .window(windows.sliding({ size: 3_000, slide: 1_000 }))
+      .aggregate({ n: agg.count(), sum: agg.sum((r: Reading) => r.value), max: agg.max((r: Reading) => r.value) })
+      .sink(sinks.collect('sliding'))
     spread
       .filter((r) => r.value % 10 === 0)
       .map((r) => ({ sensor: r.sensor, v: r.value }))
