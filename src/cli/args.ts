@@ -255,10 +255,23 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n')
 }
 
-/** Writes to stdout, resolving once the data is handed to the OS (so exit codes follow output). */
+/**
+ * Writes to stdout and waits while its buffer is full (backpressure); also
+ * resolves when stdout fails or closes (a reader like `| head` went away).
+ */
 export function writeOut(text: string): Promise<void> {
   return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve()
-    else process.stdout.once('drain', resolve)
+    const out = process.stdout
+    if (out.destroyed || out.writableEnded) return resolve()
+    if (out.write(text)) return resolve()
+    const done = () => {
+      out.off('drain', done)
+      out.off('error', done)
+      out.off('close', done)
+      resolve()
+    }
+    out.once('drain', done)
+    out.once('error', done)
+    out.once('close', done)
   })
 }

@@ -600,14 +600,33 @@ class ServerTarget implements Target {
     return { groupId, state: !g || g.state === 'Dead' ? 'Empty' : g.state, protocol: g?.protocol ?? '', members, offsets }
   }
 
+  /**
+   * Commits for an empty group by joining it briefly, paused, and committing in
+   * the new generation (kafkajs's admin.setOffsets does the same but then waits
+   * out a 5 s fetch).
+   */
   async commitGroupOffsets(groupId: string, commits: { topic: string; partition: number; offset: number }[]): Promise<void> {
-    const byTopic = new Map<string, { partition: number; offset: string }[]>()
-    for (const c of commits) {
-      let list = byTopic.get(c.topic)
-      if (!list) byTopic.set(c.topic, (list = []))
-      list.push({ partition: c.partition, offset: String(c.offset) })
+    if (commits.length === 0) return
+    const topics = [...new Set(commits.map((c) => c.topic))]
+    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 100, retry: { retries: 3 } })
+    await consumer.connect()
+    let timer: ReturnType<typeof setTimeout> | undefined
+    try {
+      const joined = new Promise<void>((resolve, reject) => {
+        consumer.on(consumer.events.GROUP_JOIN, () => resolve())
+        consumer.on(consumer.events.CRASH, (event) => reject(event.payload.error))
+        timer = setTimeout(() => reject(new Error(`could not join group "${groupId}" within 30 s to commit its offsets`)), 30_000)
+      })
+      joined.catch(() => undefined) // awaited below; a failure before that is reported by the step that failed
+      await consumer.subscribe({ topics })
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch: async () => {} })
+      consumer.pause(topics.map((topic) => ({ topic })))
+      await joined
+      await consumer.commitOffsets(commits.map((c) => ({ topic: c.topic, partition: c.partition, offset: String(c.offset) })))
+    } finally {
+      clearTimeout(timer)
+      await consumer.disconnect()
     }
-    for (const [topic, partitions] of byTopic) await this.admin.setOffsets({ groupId, topic, partitions })
   }
 
   async deleteGroup(): Promise<void> {

@@ -112,6 +112,9 @@ async function run(args: Args): Promise<number> {
     const started = performance.now()
     let failure: unknown
     const lines = createInterface({ input, crlfDelay: Infinity })
+    // Ctrl-C ends the input: what was read is still sent and summarised.
+    const interrupt = () => lines.close()
+    process.once('SIGINT', interrupt)
     let lineNumber = 0
     try {
       for await (const line of lines) {
@@ -124,6 +127,7 @@ async function run(args: Args): Promise<number> {
     } catch (error) {
       failure = error
     } finally {
+      process.off('SIGINT', interrupt)
       lines.close()
       if (input !== process.stdin) input.destroy()
     }
