@@ -4,6 +4,7 @@
 // which turns a command body into an exit code: 0 success, 1 a runtime
 // failure, 2 a usage error (bad flag, missing or malformed value).
 import { parseArgs } from 'node:util'
+import { editDistance } from '../client/options.js'
 
 /** Bad command-line input: the command prints it with a pointer to --help and exits 2. */
 export class UsageError extends Error {
@@ -179,19 +180,6 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diagonal = above
-    }
-  }
-  return row[b.length]
-}
 
 /** Exactly one of `names` must be set; returns it (usage error naming them otherwise). */
 export function oneOf(args: Args, names: readonly string[], what: string): string {

@@ -1,6 +1,6 @@
 // The `eddy` command line: one dispatcher over the commands, each loaded only
-// when it runs. `eddy demo` (what `npm start` runs) shows the Wasm core at work
-// on a simulated sensor stream. Exit codes: 0 success, 1 a runtime failure, 2 a
+// when it runs. (`npm start` runs the IoT pipeline, src/cli/start.ts; `eddy demo`
+// is the older sketch demo.) Exit codes: 0 success, 1 a runtime failure, 2 a
 // usage error.
 import { closest } from './args.js'
 
@@ -16,7 +16,7 @@ commands:
   serve        serve the Kafka protocol for existing Kafka clients
   run          run job.ts, a stream processing job
   bench        run a benchmark suite (eddy bench <suite>)
-  demo         the sketch demo on a simulated sensor stream (what npm start runs)
+  demo         the sketch demo: produce, consume and sketch a simulated sensor stream
   help         show this text
 
 The data commands work on the embedded log in ./eddy-data (--data-dir DIR or

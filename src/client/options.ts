@@ -23,7 +23,8 @@ function nearest(key: string, known: readonly string[]): string | undefined {
   return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance (the "did you mean" suggestions of options and command-line flags). */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j)
   for (let i = 1; i <= a.length; i++) {
     let diagonal = row[0]
