@@ -13,6 +13,7 @@
 // Readers refuse other formats and versions with a clear error.
 import { StreamInputError } from '../stream/errors.js'
 import type { TaskRestore } from './task.js'
+import type { CheckpointMetrics } from './metrics.js'
 
 export const CHECKPOINT_FORMAT = 'eddy/checkpoint'
 export const CHECKPOINT_VERSION = 1
@@ -85,5 +86,96 @@ export function restoreFor(content: CheckpointContent, task: number): TaskRestor
   return {
     splits: new Map(content.splits.map((s) => [`${s.node}/${s.split}`, { position: s.position, maxTimestamp: s.maxTimestamp }])),
     state: new Map(content.state.filter((s) => s.task === task).map((s) => [s.node, s.bytes])),
+  }
+}
+
+/** One task's part of a checkpoint (Task.snapshot()). */
+export interface TaskSnapshot {
+  splits: CheckpointContent['splits']
+  state: { node: number; bytes: Uint8Array }[]
+  unsupported: number[]
+}
+
+/** How an executor quiesces its tasks for a checkpoint and lets them go again. */
+export interface CheckpointParticipants {
+  /** Stops every source split between batches and waits until nothing is in flight; then every task's snapshot. */
+  pauseAndSnapshot(id: number): Promise<TaskSnapshot[]>
+  /** Lets the sources go on. */
+  resume(): void
+  /** The coordinator-run sinks' two-phase commit. */
+  commitSinks(checkpoint: Checkpoint): Promise<void>
+}
+
+/** Checkpoints kept in the metrics history. */
+const CHECKPOINT_HISTORY = 20
+
+/**
+ * Numbers checkpoints, runs one at a time (on demand or on an interval),
+ * assembles the tasks' parts into checkpoint bytes, has the sinks commit, and
+ * keeps the history the metrics show. A failed checkpoint is recorded and
+ * the job goes on.
+ */
+export class CheckpointCoordinator {
+  readonly history: CheckpointMetrics[] = []
+  private nextId: number
+  private inProgress: Promise<Checkpoint> | undefined
+  private timer: ReturnType<typeof setInterval> | undefined
+
+  constructor(
+    private readonly job: { name: string; parallelism: number; maxParallelism: number },
+    private readonly participants: CheckpointParticipants,
+    restoredId = 0,
+  ) {
+    this.nextId = restoredId + 1
+  }
+
+  /** Takes one now (or joins the one in progress). */
+  checkpoint(): Promise<Checkpoint> {
+    this.inProgress ??= this.take().finally(() => (this.inProgress = undefined))
+    return this.inProgress
+  }
+
+  /** Waits for a checkpoint in progress, if any. */
+  async settled(): Promise<void> {
+    await this.inProgress?.catch(() => {})
+  }
+
+  every(intervalMs: number | undefined, running: () => boolean): void {
+    if (intervalMs === undefined) return
+    this.timer = setInterval(() => {
+      if (this.inProgress === undefined && running()) this.checkpoint().catch(() => {})
+    }, intervalMs)
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+  }
+
+  private async take(): Promise<Checkpoint> {
+    const id = this.nextId++
+    const startedAt = Date.now()
+    const entry: CheckpointMetrics = { id, startedAt, durationMs: 0, bytes: 0, status: 'in-progress' }
+    this.history.push(entry)
+    if (this.history.length > CHECKPOINT_HISTORY) this.history.shift()
+    try {
+      const parts = await this.participants.pauseAndSnapshot(id)
+      const content: CheckpointContent = { job: this.job.name, id, createdAt: startedAt, parallelism: this.job.parallelism, maxParallelism: this.job.maxParallelism, splits: [], state: [], notRestored: [] }
+      parts.forEach((part, task) => {
+        content.splits.push(...part.splits)
+        content.state.push(...part.state.map((s) => ({ task, node: s.node, bytes: s.bytes })))
+        for (const n of part.unsupported) if (!content.notRestored.includes(n)) content.notRestored.push(n)
+      })
+      const checkpoint: Checkpoint = { id, bytes: encodeCheckpoint(content) }
+      await this.participants.commitSinks(checkpoint)
+      entry.status = 'completed'
+      entry.bytes = checkpoint.bytes.length
+      return checkpoint
+    } catch (error) {
+      entry.status = 'failed'
+      throw error
+    } finally {
+      entry.durationMs = Date.now() - startedAt
+      this.participants.resume()
+    }
   }
 }

@@ -11,8 +11,7 @@ import type { ExchangeMessage } from './keyed-nodes.js'
 import type { JobMetrics } from './metrics.js'
 import { Task, type TaskHost } from './task.js'
 import { defaultAggregatorFactory } from './aggregators.js'
-import { decodeCheckpoint, encodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent } from './checkpoint.js'
-import type { CheckpointMetrics } from './metrics.js'
+import { CheckpointCoordinator, decodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent } from './checkpoint.js'
 
 export type { Checkpoint } from './checkpoint.js'
 
@@ -115,11 +114,10 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
     }
   }
   if (executor === 'workers') {
-    if (options.checkpointIntervalMs !== undefined || restore !== undefined) throw new StreamConfigError('executor', "checkpoints and restore run on the 'inline' executor in this version")
     if (!isNode) throw new StreamConfigError('executor', "'workers' needs Node; use 'inline' here")
     if (job.module === undefined) throw new StreamConfigError('job.module', `job "${job.name}" must be loaded from its module to run on workers: defineJob({ module: import.meta.url, ... }) or runJob('./job.ts')`)
     const { startWorkerJob } = await import('./workers.js')
-    return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, microBatchMs: options.microBatchMs })
+    return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, microBatchMs: options.microBatchMs, checkpointIntervalMs: options.checkpointIntervalMs, restore })
   }
   return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, checkpointIntervalMs: options.checkpointIntervalMs, restore, microBatchMs: options.microBatchMs })
 }
@@ -142,9 +140,6 @@ interface InlineSetup {
   microBatchMs?: number
 }
 
-/** Checkpoints kept in the metrics history. */
-const CHECKPOINT_HISTORY = 20
-
 /** Every task in this thread; keyBy hands records to the owning task directly. */
 async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobHandle> {
   const { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator } = setup
@@ -156,9 +151,6 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
   // Checkpoints: the gate parks every split between batches.
   let gate: Promise<void> | undefined
   let openGate: () => void = () => {}
-  let nextCheckpointId = (setup.restore?.id ?? 0) + 1
-  let inProgress: Promise<Checkpoint> | undefined
-  const history: CheckpointMetrics[] = []
   const exchange = {
     send(task: number, message: ExchangeMessage) {
       tasks[task].deliver(message)
@@ -185,54 +177,28 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
     tasks.push(new Task(graph, host))
   }
 
-  async function takeCheckpoint(): Promise<Checkpoint> {
-    const id = nextCheckpointId++
-    const startedAt = Date.now()
-    gate = new Promise<void>((resolve) => (openGate = resolve))
-    const entry: CheckpointMetrics = { id, startedAt, durationMs: 0, bytes: 0, status: 'in-progress' }
-    history.push(entry)
-    if (history.length > CHECKPOINT_HISTORY) history.shift()
-    try {
-      // 1. every split parked between batches: nothing is in flight inside the tasks
-      while (tasks.some((t) => t.busySplits > 0)) await new Promise((resolve) => setTimeout(resolve, 1))
-      // 2. every sink write settled
-      for (const t of tasks) await t.drainSinks()
-      // 3. state and positions
-      const content: CheckpointContent = { job: graph.name, id, createdAt: startedAt, parallelism, maxParallelism, splits: [], state: [], notRestored: [] }
-      tasks.forEach((t, index) => {
-        const part = t.snapshot()
-        content.splits.push(...part.splits)
-        content.state.push(...part.state.map((s) => ({ task: index, node: s.node, bytes: s.bytes })))
-        for (const n of part.unsupported) if (!content.notRestored.includes(n)) content.notRestored.push(n)
-      })
-      const checkpoint: Checkpoint = { id, bytes: encodeCheckpoint(content) }
-      // 4. sinks commit their output with it (two-phase commit's second phase)
-      await sinks.checkpointAll(checkpoint)
-      entry.status = 'completed'
-      entry.bytes = checkpoint.bytes.length
-      return checkpoint
-    } catch (error) {
-      entry.status = 'failed'
-      throw error
-    } finally {
-      entry.durationMs = Date.now() - startedAt
-      gate = undefined
-      openGate()
-    }
-  }
-  const checkpoint = (): Promise<Checkpoint> => {
-    if (status !== 'running') return Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`))
-    inProgress ??= takeCheckpoint().finally(() => (inProgress = undefined))
-    return inProgress
-  }
-  const interval =
-    setup.checkpointIntervalMs === undefined
-      ? undefined
-      : setInterval(() => {
-          if (inProgress === undefined && status === 'running') checkpoint().catch(() => {})
-        }, setup.checkpointIntervalMs)
+  const checkpoints = new CheckpointCoordinator(
+    { name: graph.name, parallelism, maxParallelism },
+    {
+      async pauseAndSnapshot() {
+        gate = new Promise<void>((resolve) => (openGate = resolve))
+        // every split parked between batches (inline keyBy delivers synchronously: nothing else is in flight)
+        while (tasks.some((t) => t.busySplits > 0)) await new Promise((resolve) => setTimeout(resolve, 1))
+        for (const t of tasks) await t.drainSinks()
+        return tasks.map((t) => t.snapshot())
+      },
+      resume() {
+        gate = undefined
+        openGate()
+      },
+      commitSinks: (checkpoint) => sinks.checkpointAll(checkpoint),
+    },
+    setup.restore?.id,
+  )
+  const checkpoint = (): Promise<Checkpoint> => (status === 'running' ? checkpoints.checkpoint() : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`)))
+  checkpoints.every(setup.checkpointIntervalMs, () => status === 'running')
   for (const task of tasks) await task.open()
-  const metrics = (): JobMetrics => ({ ...aggregator.combine(tasks.map((t) => t.metrics()), status), checkpoints: history.map((h) => ({ ...h })) })
+  const metrics = (): JobMetrics => ({ ...aggregator.combine(tasks.map((t) => t.metrics()), status), checkpoints: checkpoints.history.map((h) => ({ ...h })) })
   const onAbort = () => {
     cancelled = true
     for (const t of tasks) t.cancel()
@@ -250,7 +216,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
       for (const t of tasks) t.fail(error)
       throw error
     } finally {
-      if (interval !== undefined) clearInterval(interval)
+      checkpoints.stop()
       setup.signal?.removeEventListener('abort', onAbort)
     }
     const ended = Date.now()
@@ -261,7 +227,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
     metrics,
     done,
     async cancel() {
-      await inProgress?.catch(() => {})
+      await checkpoints.settled()
       onAbort()
       await done.catch(() => {})
     },

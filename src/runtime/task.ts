@@ -220,7 +220,11 @@ export class Task {
    */
   cancel(): void {
     this.cancelled = true
+    this.onCancel?.()
   }
+
+  private onCancel: (() => void) | undefined
+  private readonly cancelledPromise = new Promise<void>((resolve) => (this.onCancel = resolve))
 
   get isCancelled(): boolean {
     return this.cancelled
@@ -246,7 +250,12 @@ export class Task {
         return
       }
       this.checkEnded()
-      await Promise.race([this.ended, this.failedPromise])
+      // A task without splits of its own waits for its inputs to end, or for a cancel.
+      await Promise.race([this.ended, this.failedPromise, this.cancelledPromise])
+      if (this.cancelled && !this.nodes.every((n) => n.ended)) {
+        for (const sink of this.sinks) await Promise.race([sink.closeNow(), this.failedPromise])
+        return
+      }
       for (const sink of this.sinks) {
         await Promise.race([sink.closed, this.failedPromise])
         if (sink.error !== undefined) throw sink.error

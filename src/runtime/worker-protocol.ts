@@ -18,18 +18,32 @@ export interface TaskInit {
   /** In-flight batches per peer before the sender waits. */
   credits: number
   microBatchMs?: number
+  /** This task's part of a checkpoint to resume from. */
+  restore?: { splits: [string, { position: number | undefined; maxTimestamp: number }][]; state: [number, Uint8Array][] }
 }
 
 export type ToCoordinator =
   | { type: 'sink'; id: number; node: number; buffer: ArrayBuffer }
   | { type: 'sinkClose'; id: number; node: number }
-  | { type: 'next'; id: number; node: number; split: number; splits: number; max: number }
+  | { type: 'next'; id: number; node: number; split: number; splits: number; max: number; from?: number }
   | { type: 'closeSplit'; node: number; split: number }
   | { type: 'metrics'; metrics: import('./metrics.js').OperatorMetrics[] }
+  /** Reply to pause and counts: this task's sources are parked; peer messages sent to and received from each task so far. */
+  | { type: 'paused'; sent: number[]; received: number[] }
+  | { type: 'snapshot'; part: import('./checkpoint.js').TaskSnapshot }
+  | { type: 'error'; message: string }
+  /** The start handshake is done: the task reads its sources now. */
+  | { type: 'running' }
 
 export type ToTask =
   | { type: 'reply'; id: number; error?: string; buffer?: ArrayBuffer | null; position?: number }
   | { type: 'cancel' }
+  /** Checkpoint: park the sources between batches, then report counters. */
+  | { type: 'pause' }
+  /** Report counters again (the coordinator waits until no peer message is in flight). */
+  | { type: 'counts' }
+  | { type: 'snapshot' }
+  | { type: 'resume' }
 
 export type PeerMessage =
   | { kind: 'batch'; node: number; channel: number; buffer: ArrayBuffer }

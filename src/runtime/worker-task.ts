@@ -35,11 +35,41 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
       replies.set(message.id, { resolve, reject })
       control.postMessage(message, transfer)
     })
+  // Checkpoints: a gate parks the splits; counters of peer messages let the coordinator see when none is in flight.
+  let gate: Promise<void> | undefined
+  let openGate: () => void = () => {}
+  const sent = new Array<number>(init.parallelism).fill(0)
+  const received = new Array<number>(init.parallelism).fill(0)
+  const reportCounts = () => control.postMessage({ type: 'paused', sent: sent.slice(), received: received.slice() } satisfies ToCoordinator)
+  const onCheckpointMessage = async (message: ToTask): Promise<void> => {
+    try {
+      if (message.type === 'pause') {
+        gate ??= new Promise<void>((resolve) => (openGate = resolve))
+        while ((task?.busySplits ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, 1))
+        reportCounts()
+      } else if (message.type === 'counts') reportCounts()
+      else if (message.type === 'snapshot') {
+        await task!.drainSinks()
+        const part = task!.snapshot()
+        control.postMessage({ type: 'snapshot', part } satisfies ToCoordinator)
+      } else if (message.type === 'resume') {
+        gate = undefined
+        openGate()
+      }
+    } catch (error) {
+      control.postMessage({ type: 'error', message: (error as Error)?.message ?? String(error) } satisfies ToCoordinator)
+    }
+  }
   control.on('message', (message: ToTask) => {
     if (message.type === 'cancel') {
       cancelled = true
       task?.cancel()
       release()
+      openGate()
+      return
+    }
+    if (message.type === 'pause' || message.type === 'counts' || message.type === 'snapshot' || message.type === 'resume') {
+      void onCheckpointMessage(message)
       return
     }
     const waiter = replies.get(message.id)
@@ -60,6 +90,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   const exchange = {
     send(target: number, message: ExchangeMessage) {
       const port = peers[target] as MessagePort
+      sent[target]++
       if (message.kind === 'batch') {
         const buffer = encodeBatch(message.batch)
         inflight[target]++
@@ -86,15 +117,12 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
         },
       }
     },
-    async openSplit(node, split, splits): Promise<SourceReader<unknown>> {
-      if (node.spec.runsIn === 'task') {
-        const reader = await node.spec.open(split, splits, { nowMs: () => Date.now() })
-        return reader
-      }
+    async openSplit(node, split, splits, from): Promise<SourceReader<unknown>> {
+      if (node.spec.runsIn === 'task') return node.spec.open(split, splits, { nowMs: () => Date.now() }, from)
       return {
         async next(max) {
           if (cancelled) return { values: [], timestamps: [] }
-          const reply = await rpc({ type: 'next', id: nextId++, node: node.id, split, splits, max })
+          const reply = await rpc({ type: 'next', id: nextId++, node: node.id, split, splits, max, from })
           if (reply.buffer === null || reply.buffer === undefined) return null
           const batch = decodeBatch(reply.buffer)
           return { values: batch.values, timestamps: batch.timestamps, keys: batch.keys, position: reply.position }
@@ -102,8 +130,13 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
         close: () => control.postMessage({ type: 'closeSplit', node: node.id, split } satisfies ToCoordinator),
       }
     },
+    restore:
+      init.restore === undefined
+        ? undefined
+        : { splits: new Map(init.restore.splits), state: new Map(init.restore.state) },
     backpressure() {
       if (cancelled) return undefined
+      if (gate !== undefined) return gate
       for (let t = 0; t < inflight.length; t++) if (inflight[t] >= credits) return new Promise<void>((resolve) => waiters.push(resolve))
       return undefined
     },
@@ -130,6 +163,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
         release()
         return
       }
+      received[from]++
       if (message.kind === 'batch') {
         const batch = decodeBatch(message.buffer, { typed: true })
         task.deliver({ kind: 'batch', node: message.node, channel: message.channel, batch: { values: batch.values, timestamps: batch.timestamps, keys: batch.keys } })
@@ -141,6 +175,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   for (const port of peers) port?.postMessage({ kind: 'started' } satisfies PeerMessage)
   await started
   const runStartedAt = Date.now()
+  control.postMessage({ type: 'running' } satisfies ToCoordinator)
   const report = () => {
     // A keyBy's queue is what it has sent and the receivers have not yet processed.
     const waiting = inflight.reduce((a, b) => a + b, 0)

@@ -9,9 +9,17 @@ import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import { decodeBatch, encodeBatch } from './codec.js'
 import { collectResults, openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
 import type { TaskOutcome } from './worker-task.js'
+import { CheckpointCoordinator, restoreFor, type CheckpointContent } from './checkpoint.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
 import type { JobHandle, JobResult } from './run-job.js'
 import type { TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
+
+/** Task `task`'s part of a checkpoint, as plain data for the worker's init message. */
+function restoreInit(content: CheckpointContent | undefined, task: number): TaskInit['restore'] {
+  if (content === undefined) return undefined
+  const part = restoreFor(content, task)
+  return { splits: [...part.splits], state: [...part.state] }
+}
 
 const WORKER_FILE = new URL('../../workers/job-worker.mjs', import.meta.url)
 const CREDITS = 8
@@ -28,6 +36,8 @@ export interface WorkerJobSetup {
   aggregator: MetricsAggregator
   signal?: AbortSignal
   microBatchMs?: number
+  checkpointIntervalMs?: number
+  restore?: CheckpointContent
 }
 
 export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> {
@@ -62,6 +72,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       peers: peers[task],
       credits: CREDITS,
       microBatchMs: setup.microBatchMs,
+      restore: restoreInit(setup.restore, task),
     }
     const transfer = [control.port2, ...peers[task].filter((p): p is MessagePort => p !== null)]
     return pool.run(init, { transferList: transfer as never }) as Promise<TaskOutcome>
@@ -70,6 +81,14 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
   async function serve(task: number, port: MessagePort, message: ToCoordinator): Promise<void> {
     if (message.type === 'metrics') {
       latest[task] = message.metrics
+      return
+    }
+    if (message.type === 'running') {
+      if (++runningTasks === parallelism) allRunning()
+      return
+    }
+    if (message.type === 'paused' || message.type === 'snapshot' || message.type === 'error') {
+      checkpointReplies[task]?.(message)
       return
     }
     if (message.type === 'closeSplit') {
@@ -91,7 +110,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
         let reader = readers.get(key)
         if (reader === undefined) {
           const node = graph.nodes[message.node] as JobGraph['nodes'][number] & { kind: 'source' }
-          readers.set(key, (reader = Promise.resolve(openSplitHere(node, message.split, message.splits, sourceContext))))
+          readers.set(key, (reader = Promise.resolve(openSplitHere(node, message.split, message.splits, sourceContext, message.from))))
         }
         const batch = await (await reader).next(message.max)
         if (batch === null) port.postMessage({ type: 'reply', id: message.id, buffer: null } satisfies ToTask)
@@ -105,7 +124,61 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
     }
   }
 
-  const metrics = (): JobMetrics => aggregator.combine(latest, status)
+  // Checkpoints: park every task's sources, wait until no peer message is in flight (every task's
+  // sent-to-b equals b's received-from-it, the same in two rounds running), then snapshot each task.
+  const checkpointReplies: (((reply: ToCoordinator) => void) | undefined)[] = Array(parallelism).fill(undefined)
+  // A job that ends while a checkpoint waits on its tasks fails that checkpoint instead of leaving it hanging.
+  const pendingAsks = new Set<(error: Error) => void>()
+  let ended = false
+  // Checkpoints start once every task is past its start handshake.
+  let runningTasks = 0
+  let allRunning: () => void = () => {}
+  const running = new Promise<void>((resolve) => (allRunning = resolve))
+  const ask = (message: ToTask): Promise<ToCoordinator[]> =>
+    Promise.all(
+      controls.map(
+        (port, task) =>
+          new Promise<ToCoordinator>((resolve, reject) => {
+            if (ended) return reject(new Error('the job ended during the checkpoint'))
+            pendingAsks.add(reject)
+            checkpointReplies[task] = (reply) => {
+              pendingAsks.delete(reject)
+              if (reply.type === 'error') reject(new Error(`task ${task}: ${reply.message}`))
+              else resolve(reply)
+            }
+            port.postMessage(message)
+          }),
+      ),
+    )
+  const quiescent = (replies: ToCoordinator[]): string | undefined => {
+    const counts = replies as (ToCoordinator & { type: 'paused' })[]
+    for (let a = 0; a < parallelism; a++) for (let b = 0; b < parallelism; b++) if (a !== b && counts[a].sent[b] !== counts[b].received[a]) return undefined
+    return JSON.stringify(counts.map((c) => [c.sent, c.received]))
+  }
+  const checkpoints = new CheckpointCoordinator(
+    { name: graph.name, parallelism, maxParallelism: setup.maxParallelism },
+    {
+      async pauseAndSnapshot() {
+        await running
+        let previous: string | undefined
+        for (let replies = await ask({ type: 'pause' }); ; replies = await ask({ type: 'counts' })) {
+          const state = quiescent(replies)
+          if (state !== undefined && state === previous) break
+          previous = state
+          await new Promise((resolve) => setTimeout(resolve, 1))
+        }
+        const parts = (await ask({ type: 'snapshot' })) as (ToCoordinator & { type: 'snapshot' })[]
+        return parts.map((p) => p.part)
+      },
+      resume() {
+        for (const port of controls) port.postMessage({ type: 'resume' } satisfies ToTask)
+      },
+      commitSinks: (checkpoint) => sinks.checkpointAll(checkpoint),
+    },
+    setup.restore?.id,
+  )
+  checkpoints.every(setup.checkpointIntervalMs, () => status === 'running')
+  const metrics = (): JobMetrics => ({ ...aggregator.combine(latest, status), checkpoints: checkpoints.history.map((h) => ({ ...h })) })
   const cancelAll = () => {
     for (const port of controls) port.postMessage({ type: 'cancel' } satisfies ToTask)
   }
@@ -126,6 +199,11 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       cancelAll()
       throw error
     } finally {
+      ended = true
+      allRunning()
+      for (const reject of pendingAsks) reject(new Error('the job ended during the checkpoint'))
+      pendingAsks.clear()
+      checkpoints.stop()
       setup.signal?.removeEventListener('abort', cancelAll)
       for (const port of controls) port.close()
       for (const reader of readers.values()) await (await reader.catch(() => undefined))?.close?.()
@@ -137,10 +215,11 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
     metrics,
     done,
     async cancel() {
+      await checkpoints.settled()
       cancelled = true
       cancelAll()
       await done.catch(() => {})
     },
-    checkpoint: () => Promise.reject(new StreamConfigError('checkpoint', "checkpoints run on the 'inline' executor in this version")),
+    checkpoint: () => (status === 'running' ? checkpoints.checkpoint() : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`))),
   }
 }

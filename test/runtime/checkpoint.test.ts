@@ -7,36 +7,44 @@ const COUNT = 12_000
 const sorted = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort()
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-describe('checkpoints (inline executor)', () => {
-  it('a crash, then a restore of the last committed checkpoint, gives the failure-free output: nothing lost, nothing twice', async () => {
+describe('checkpoints', () => {
+  it('has a failure-free reference run', async () => {
     await runJob(job, { params: { count: COUNT, rate: 1e9, store: 'reference' } })
-    const reference = committedRows(storeOf('reference'))
-    const referenceRunning = committedRows(storeOf('reference-running'))
-    expect(reference.length).toBeGreaterThan(100)
+    expect(committedRows(storeOf('reference')).length).toBeGreaterThan(100)
+  })
 
-    // Checkpoint every 100 ms while the source is held to 20k records/s; crash after ~0.35 s.
-    const first = await startJob(job, { params: { count: COUNT, rate: 20_000, store: 'crashy' }, checkpointIntervalMs: 100 })
-    await sleep(350)
-    for (const name of ['crashy', 'crashy-running']) storeOf(name).crashed = true
-    await first.cancel()
-    const windows = storeOf('crashy')
-    const running = storeOf('crashy-running')
-    expect(windows.commits.length).toBeGreaterThan(0)
-    expect(first.metrics().checkpoints.filter((c) => c.status === 'completed').length).toBeGreaterThanOrEqual(windows.commits.length)
-    const last = windows.commits.at(-1)!
-    const content = decodeCheckpoint(last.bytes)
-    expect(content.splits[0].position).toBeGreaterThan(0)
-    expect(content.splits[0].position).toBeLessThan(COUNT)
-    expect(content.notRestored).toEqual([])
-    // Both sinks committed the same checkpoints (they commit within one checkpoint).
-    expect(running.commits.at(-1)!.id).toBe(last.id)
+  for (const [executor, parallelism] of [['inline', 1], ['workers', 2]] as const) {
+    it(`${executor} p${parallelism}: a crash, then a restore of the last committed checkpoint, gives the failure-free output: nothing lost, nothing twice`, async () => {
+      const reference = committedRows(storeOf('reference'))
+      const referenceRunning = committedRows(storeOf('reference-running'))
+      expect(reference.length).toBeGreaterThan(100)
+      const name = `crashy-${executor}`
+      const options = { executor, parallelism }
 
-    // Restart from the last committed checkpoint.
-    for (const name of ['crashy', 'crashy-running']) storeOf(name).crashed = false
-    await runJob(job, { params: { count: COUNT, rate: 1e9, store: 'crashy' }, restore: { id: last.id, bytes: last.bytes } })
-    expect(sorted(committedRows(windows))).toEqual(sorted(reference))
-    expect(sorted(committedRows(running))).toEqual(sorted(referenceRunning))
-  }, 30_000)
+      // Checkpoint every 100 ms while the source is held to 20k records/s; crash after a few checkpoints.
+      const first = await startJob(job, { ...options, params: { count: COUNT, rate: 20_000, store: name }, checkpointIntervalMs: 100 })
+      const windows = storeOf(name)
+      const running = storeOf(`${name}-running`)
+      while (windows.commits.length < 3) await sleep(50)
+      for (const store of [windows, running]) store.crashed = true
+      await first.cancel()
+      expect(first.metrics().checkpoints.filter((c) => c.status === 'completed').length).toBeGreaterThanOrEqual(windows.commits.length)
+      const last = windows.commits.at(-1)!
+      const content = decodeCheckpoint(last.bytes)
+      const positions = content.splits.map((s) => s.position ?? 0)
+      expect(Math.min(...positions)).toBeGreaterThan(0)
+      expect(Math.max(...positions)).toBeLessThan(COUNT)
+      expect(content.notRestored).toEqual([])
+      // Both sinks committed the same checkpoints (they commit within one checkpoint).
+      expect(running.commits.at(-1)!.id).toBe(last.id)
+
+      // Restart from the last committed checkpoint.
+      for (const store of [windows, running]) store.crashed = false
+      await runJob(job, { ...options, params: { count: COUNT, rate: 1e9, store: name }, restore: { id: last.id, bytes: last.bytes } })
+      expect(sorted(committedRows(windows))).toEqual(sorted(reference))
+      expect(sorted(committedRows(running))).toEqual(sorted(referenceRunning))
+    }, 60_000)
+  }
 
   it('refuses a checkpoint of another job, another format or version', async () => {
     const params = { count: 10, rate: 1e9, store: 'refusals' }

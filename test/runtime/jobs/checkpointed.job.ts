@@ -1,4 +1,5 @@
 // A job for checkpoint tests: keyed tumbling windows (Wasm panes) and a keyed
+// One split: the process function's running totals depend on per-key arrival order, which is fixed only with one split.
 // process function with state, over a rate-limited generator, into a sink
 // that commits only with checkpoints (as a transactional database sink does).
 import { agg, defineJob, sources, windows, type SinkSpec } from '../../../src/index.js'
@@ -55,7 +56,7 @@ export default defineJob<{ count: number; rate: number; store: string }>({
   name: 'checkpointed',
   module: import.meta.url,
   build(env, params) {
-    const readings = env.source(sources.generator({ generate: (i) => ({ sensor: i % 17, ts: i * 50, value: (i * 7) % 101 }), count: params.count, ratePerSecond: params.rate, timestamp: (r) => r.ts, batchSize: 200 }))
+    const readings = env.source(sources.generator({ generate: (i) => ({ sensor: i % 17, ts: i * 50, value: (i * 7) % 101 }), count: params.count, ratePerSecond: params.rate, timestamp: (r) => r.ts, batchSize: 200, splits: 1 }))
     readings
       .keyBy((r) => r.sensor)
       .window(windows.tumbling({ size: 10_000 }))
