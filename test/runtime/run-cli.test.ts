@@ -14,7 +14,7 @@ describe('eddy run', () => {
     const { stdout, stderr } = await exec(process.execPath, [EDDY, 'run', 'test/runtime/jobs/windowed.job.ts', '--param', 'count=3000', '--parallelism', '2', '--data-dir', dataDir, '--progress-ms', '0'], { cwd: join(import.meta.dirname, '../..') })
     const lines = stdout.trim().split('\n').map((l) => JSON.parse(l))
     const sinksSeen = new Set(lines.map((l) => l.sink))
-    expect([...sinksSeen].sort()).toEqual(['custom', 'filtered', 'late', 'tumbling', 'windows'])
+    expect([...sinksSeen].sort()).toEqual(['custom', 'filtered', 'late', 'sliding', 'tumbling', 'windows'])
     expect(stderr).toMatch(/job windowed-test \(finished, workers ×2\)/)
     expect(stderr).toMatch(/source\(generator\)\s+in\s+3000/)
   }, 60_000)
