@@ -164,6 +164,18 @@ export function encodeBatch(
   return size;
 }
 
+/**
+ * Seals a batch JS wrote whole (fixed header fields and records, as
+ * src/wasm/batch.ts does for the producer's record columns): the fields that
+ * depend on the records, then the CRC. Returns the size, or a negated error.
+ */
+export function sealWrittenBatch(batch: usize, size: i32, count: i32, lastOffsetDelta: i32, maxTimestamp: f64): i32 {
+  if (count < 0 || count > recordsPerBatchMax) return fail(ERROR_RECORD_COUNT, -1, -1, count);
+  if (size > batchBytesMax) return fail(ERROR_BATCH_TOO_LARGE, -1, -1, size);
+  sealBatch(batch, size, count, lastOffsetDelta, <i64>maxTimestamp);
+  return size;
+}
+
 /** Fills the fields that depend on the records, then the CRC over attributes..end. */
 function sealBatch(batch: usize, size: i32, count: i32, lastOffsetDelta: i32, maxTimestamp: i64): void {
   store<u32>(batch + AT_BATCH_LENGTH, bswap<u32>(<u32>(size - 12)));

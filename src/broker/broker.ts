@@ -3,9 +3,10 @@
 // committed offsets. The in-process clients and the Kafka wire server both
 // drive this one object, so their semantics cannot drift apart.
 //
-// Concurrency: one event loop. Appends to one partition are serialised by a
-// per-partition promise chain so producer-state checks and appends cannot
-// interleave; different partitions proceed concurrently.
+// Concurrency: one event loop. Idempotent appends to one partition are
+// serialised by a per-partition promise chain so producer-state checks and
+// appends cannot interleave; batches without a producer id go to the log's own
+// queue at once (it keeps call order); different partitions proceed concurrently.
 import { KafkaError, KafkaErrors } from './errors.js'
 import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.js'
 import { ProducerStateTable } from './producer-state.js'
@@ -49,7 +50,30 @@ export interface FetchOptions {
   /** Cap over all partitions; the first partition with data always returns at least one batch. */
   maxBytes?: number
   signal?: AbortSignal
+  /**
+   * Verify each batch's CRC-32C as it is read (default true). The Kafka wire
+   * server passes false: batches were CRC-checked when appended, recovery
+   * re-checks every batch past the recovery point, and Kafka clients can check
+   * the CRC themselves (it travels with the batch); structure and offset
+   * continuity are checked on every read either way.
+   */
+  verifyCrc?: boolean
+  /**
+   * Scratch memory the partition reads may fill, one after another, instead of
+   * allocating: returned records are then views of it, valid until the caller
+   * reuses it (it must outlive every use of the response). A read that does not
+   * fit in what is left allocates as usual. Reused across long-poll retries.
+   */
+  buffer?: Uint8Array
 }
+
+/**
+ * Bytes a read window needs beyond maxBytes: the offset index points up to
+ * index.interval.bytes (4 KiB by default) before the batch wanted, and the
+ * window reads a header past the budget. A read that needs more still works;
+ * it allocates.
+ */
+export const FETCH_READ_SLACK_BYTES = 16 * 1024
 
 export const EARLIEST_TIMESTAMP = -2
 export const LATEST_TIMESTAMP = -1
@@ -57,8 +81,12 @@ export const LATEST_TIMESTAMP = -1
 export class Broker {
   readonly coordinator: GroupCoordinator
   private readonly producerStates = new Map<string, ProducerStateTable>()
+  /** Per partition: the idempotent appends, one after another (each sequence check sees the batch before it). */
   private readonly appendChains = new Map<string, Promise<unknown>>()
-  private readonly dataWaiters = new Set<{ keys: Set<string>; wake: () => void }>()
+  /** Appends of batches without a producer id, which go to the log at once; close() waits for them. */
+  private readonly directAppends = new Set<Promise<unknown>>()
+  /** Fetches waiting for data: per partition key, the offset each one asked for. */
+  private readonly dataWaiters = new Set<{ offsets: Map<string, number>; wake: () => void }>()
   private nextProducerId = 1
   private closed = false
   private offsetStore?: OffsetStore
@@ -166,6 +194,22 @@ export class Broker {
       return Promise.reject(new KafkaError('CORRUPT_MESSAGE', `${topic}-${partition}: ${detail}`))
     }
     const key = `${topic}\u0000${partition}`
+    if (header.producerId < 0) {
+      // No producer id, no sequence state to check: straight to the log, whose queue keeps call order and
+      // writes what is queued together. Waiting for the previous append first would let one slow turn of the
+      // event loop back the whole partition up, one batch per turn.
+      const appended = log.append(batch).then((result): ProduceResult => {
+        this.wakeFetchers(key, log.logEndOffset())
+        // Spelled out rather than spread: V8 (Node 20) keeps spread results alive across scavenges.
+        return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: false }
+      })
+      const tracked: Promise<unknown> = appended.then(
+        () => this.directAppends.delete(tracked),
+        () => this.directAppends.delete(tracked),
+      )
+      this.directAppends.add(tracked)
+      return appended
+    }
     const table = this.tableFor(topic, partition)
     const info = { producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, recordCount: header.lastOffsetDelta + 1 }
     const run = async (): Promise<ProduceResult> => {
@@ -173,8 +217,8 @@ export class Broker {
       if (verdict.kind === 'duplicate') return { baseOffset: verdict.baseOffset, lastOffset: verdict.lastOffset, duplicate: true }
       const result = await log.append(batch)
       table.observe(info, result.baseOffset)
-      this.wakeFetchers(key)
-      return { ...result, duplicate: false }
+      this.wakeFetchers(key, log.logEndOffset())
+      return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: false }
     }
     const previous = this.appendChains.get(key) ?? Promise.resolve()
     const next = previous.then(run, run)
@@ -212,20 +256,18 @@ export class Broker {
     const deadline = Date.now() + (options.maxWaitMs ?? 0)
     const minBytes = options.minBytes ?? 1
     for (;;) {
-      const responses = await this.fetchOnce(requests, options.maxBytes ?? 52_428_800)
+      const responses = await this.fetchOnce(requests, options.maxBytes ?? 52_428_800, options.verifyCrc ?? true, options.buffer)
       const bytes = responses.reduce((sum, r) => sum + r.records.length, 0)
       const remainingMs = deadline - Date.now()
       if (bytes >= minBytes || remainingMs <= 0 || this.closed || options.signal?.aborted) return responses
-      await this.waitForData(
-        requests.map((r) => `${r.topic}\u0000${r.partition}`),
-        remainingMs,
-        options.signal,
-      )
+      await this.waitForData(requests, remainingMs, options.signal)
     }
   }
 
-  private async fetchOnce(requests: readonly FetchRequest[], maxBytesTotal: number): Promise<FetchResponse[]> {
+  private async fetchOnce(requests: readonly FetchRequest[], maxBytesTotal: number, verifyCrc: boolean, buffer?: Uint8Array): Promise<FetchResponse[]> {
     let budget = maxBytesTotal
+    /** Start of the part of `buffer` no returned records use. */
+    let bufferFree = 0
     const out: FetchResponse[] = []
     for (const r of requests) {
       let log: BrokerPartition
@@ -244,17 +286,36 @@ export class Broker {
         out.push({ ...base, records: new Uint8Array(0), errorCode: 0 })
         continue
       }
-      const records = await log.read(r.offset, Math.min(r.maxBytes, budget))
+      const maxBytes = Math.min(r.maxBytes, budget)
+      let scratch: Uint8Array | undefined
+      if (buffer !== undefined && bufferFree < buffer.length) {
+        // Just enough for the read window (the log reads as much as the buffer holds).
+        scratch = buffer.subarray(bufferFree, Math.min(buffer.length, bufferFree + maxBytes + FETCH_READ_SLACK_BYTES))
+      }
+      const records = await log.read(r.offset, maxBytes, { verifyCrc, buffer: scratch })
+      if (scratch !== undefined && records.buffer === scratch.buffer && records.byteOffset >= scratch.byteOffset && records.byteOffset < scratch.byteOffset + scratch.length) {
+        bufferFree = records.byteOffset + records.length - buffer!.byteOffset
+      }
       budget -= records.length
       out.push({ ...base, records, errorCode: 0 })
     }
     return out
   }
 
-  private waitForData(keys: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /**
+   * Resolves when a partition of `requests` has data at or past the offset
+   * asked for (see wakeFetchers), on abort, or after `timeoutMs`.
+   */
+  private waitForData(requests: readonly FetchRequest[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const offsets = new Map<string, number>()
+    for (const r of requests) {
+      const key = `${r.topic}\u0000${r.partition}`
+      const asked = offsets.get(key)
+      offsets.set(key, asked === undefined ? r.offset : Math.min(asked, r.offset))
+    }
     return new Promise((resolve) => {
       const waiter = {
-        keys: new Set(keys),
+        offsets,
         wake: () => {
           clearTimeout(timer)
           this.dataWaiters.delete(waiter)
@@ -268,8 +329,17 @@ export class Broker {
     })
   }
 
-  private wakeFetchers(key: string): void {
-    for (const waiter of [...this.dataWaiters]) if (waiter.keys.has(key)) waiter.wake()
+  /**
+   * Wakes, right after an append, the fetches waiting on that partition that
+   * can now read something: its end moved past the offset they asked for. A
+   * fetch that already read up to the new end (it ran between the write and
+   * this acknowledgement) is not woken for nothing.
+   */
+  private wakeFetchers(key: string, endOffset: number): void {
+    for (const waiter of this.dataWaiters) {
+      const asked = waiter.offsets.get(key)
+      if (asked !== undefined && endOffset > asked) waiter.wake()
+    }
   }
 
   // ------------------------------------------------------------------ offsets
@@ -323,7 +393,7 @@ export class Broker {
     this.closed = true
     this.coordinator.close()
     for (const waiter of [...this.dataWaiters]) waiter.wake()
-    await Promise.allSettled(this.appendChains.values())
+    await Promise.allSettled([...this.appendChains.values(), ...this.directAppends])
     await this.topics.close()
   }
 

@@ -13,11 +13,21 @@ export interface BrokerPartition {
   /** Validates the batch, assigns offsets (rewriting baseOffset), appends, and resolves once durable under the flush policy. */
   append(batch: Uint8Array): Promise<AppendResult>
   /** Whole stored batches starting with the one that holds `offset`; at least one batch if any exists, even past maxBytes. */
-  read(offset: number, maxBytes: number): Promise<Uint8Array>
+  read(offset: number, maxBytes: number, options?: PartitionReadOptions): Promise<Uint8Array>
   logStartOffset(): number
   logEndOffset(): number
   /** First offset whose batch max timestamp is ≥ timestampMs, or undefined if none. */
   offsetForTimestamp(timestampMs: number): Promise<number | undefined>
+}
+
+export interface PartitionReadOptions {
+  /** Verify each batch's CRC-32C as it is read (default true); structure and offset continuity are always checked. */
+  verifyCrc?: boolean
+  /**
+   * Read into this buffer when the result fits (the result is then a view of
+   * it, valid until the buffer is reused); otherwise a fresh allocation.
+   */
+  buffer?: Uint8Array
 }
 
 export interface TopicConfigMap {

@@ -6,8 +6,8 @@
 // stored twice.
 import type { Broker } from '../broker/broker.js'
 import { KafkaError } from '../broker/errors.js'
-import type { CompressionCodec } from '../log/batch-header.js'
-import { encodeRecordBatch, type RecordInput } from '../log/record-batch.js'
+import { BATCH_HEADER_BYTES, type CompressionCodec } from '../log/batch-header.js'
+import { encodeRecordColumns, type EncodeOptions, type RecordColumns, type RecordInput } from '../log/record-batch.js'
 import { zstdReady } from '../log/compression/index.js'
 import { createPartitioner, type Partitioner, type PartitionerFunction, type PartitionerName } from './partitioners.js'
 import { serialize, type Serializer } from './serde.js'
@@ -48,10 +48,19 @@ export interface RecordMetadata {
   timestamp: number
 }
 
-interface PendingBatch {
+/**
+ * An open batch: its records as columns (no object per record), encoded in one
+ * pass straight into the batch's final layout when it is sent. The column
+ * arrays come from a pool and go back to it once the batch is encoded.
+ */
+interface PendingBatch extends RecordColumns {
   topic: string
   partition: number
-  records: RecordInput[]
+  keys: (Uint8Array | string | null)[]
+  values: (Uint8Array | string | null)[]
+  timestamps: number[]
+  /** Allocated when the first record with headers joins (earlier records get undefined). */
+  headers: (RecordHeaders | undefined)[] | undefined
   bytes: number
   /** One promise per batch, not per record: it resolves to the batch's base offset (-1 with acks 0). */
   done: Promise<number>
@@ -88,6 +97,16 @@ export class Producer {
   private lingering: PendingBatch[] = []
   private lingerTimer: ReturnType<typeof setTimeout> | undefined
   private sendMarks = 0
+  /**
+   * Buffers of sent batches, reused once the broker's append settled (the log
+   * copies or writes a batch before then), so a batch costs no fresh allocation.
+   * All have the same capacity: a header, batchSize and some slack.
+   */
+  private readonly bufferPool: Uint8Array[] = []
+  /** Column arrays of encoded batches, for the next batches to fill (no per-batch array growth). */
+  private readonly columnPool: Columns[] = []
+  /** placeAll's per-call working columns (it never awaits, so one set serves every call). */
+  private readonly scratch: Columns = { keys: [], values: [], timestamps: [] }
   private readonly inFlight = new Set<Promise<unknown>>()
   private closed = false
 
@@ -135,43 +154,66 @@ export class Producer {
     // Known topics take the synchronous path: no await per send on the hot path.
     const partitionCount = this.broker.partitionCount(topic) ?? (await this.broker.ensureTopic(topic))
     if (!Array.isArray(records)) {
-      const one = [records as ProducerRecord]
-      const placed = this.placeAll(topic, one, partitionCount)
-      return metadataOf(placed.batches[0], placed.indexes[0], await placed.batches[0].done)
+      const placed = this.placeAll(topic, [records as ProducerRecord], partitionCount)
+      const batch = placed.batches[0]
+      return metadataOf(batch, placed.indexes[0], await batch.done, placed.timestamps?.[0] ?? placed.now)
     }
     const list = records as readonly ProducerRecord[]
-    const { batches, indexes, distinct } = this.placeAll(topic, list, partitionCount)
+    const { batches, indexes, distinct, timestamps, now } = this.placeAll(topic, list, partitionCount)
     // One await per batch, not per record.
     for (const batch of distinct) batch.baseOffset = await batch.done
     const out: RecordMetadata[] = new Array(list.length)
-    for (let i = 0; i < list.length; i++) out[i] = metadataOf(batches[i], indexes[i], batches[i].baseOffset!)
+    for (let i = 0; i < list.length; i++) out[i] = metadataOf(batches[i], indexes[i], batches[i].baseOffset!, timestamps === undefined ? now : timestamps[i])
     return out
   }
 
   /**
    * Serialises and partitions every record (the default partitioner hashes all
-   * keys in one Wasm call), then appends each to its partition's open batch.
-   * Nothing is placed if any record is invalid.
+   * keys in one pass), then appends each to its partition's open batch: a slot
+   * in its columns, no object per record. Nothing is placed if any record is
+   * invalid.
    */
-  private placeAll(topic: string, records: readonly ProducerRecord[], partitionCount: number): { batches: PendingBatch[]; indexes: Int32Array; distinct: PendingBatch[] } {
+  private placeAll(topic: string, records: readonly ProducerRecord[], partitionCount: number): Placed {
     const n = records.length
     const now = Date.now()
-    const inputs: RecordInput[] = new Array(n)
     const keys: (Uint8Array | string | null)[] = new Array(n)
+    const { values, timestamps } = this.scratch
+    /** Each record's timestamp for its metadata, kept only when some record brought its own. */
+    let ownTimestamps: number[] | undefined
+    let headersList: (RecordHeaders | undefined)[] | undefined
     let keyed = true
+    // For error messages only: built once per call, not once per record.
+    const keyWhat = `key of a record for "${topic}"`
+    const valueWhat = `value of a record for "${topic}"`
+    const bytesKeys = this.keySerializer === 'bytes'
+    const bytesValues = this.valueSerializer === 'bytes'
     for (let i = 0; i < n; i++) {
       const record = records[i]
       if (record === null || typeof record !== 'object') throw new TypeError(`a record for "${topic}" must be an object with a value`)
-      const key = serialize(record.key, this.keySerializer, `key of a record for "${topic}"`)
-      const value = serialize(record.value, this.valueSerializer, `value of a record for "${topic}"`)
+      // The bytes serializer (the default) passes byte arrays, strings and null through: inline, without the call.
+      const rawKey = record.key
+      const key = rawKey === null || rawKey === undefined ? null : bytesKeys && (typeof rawKey === 'string' || rawKey instanceof Uint8Array) ? rawKey : serialize(rawKey, this.keySerializer, keyWhat)
+      const rawValue = record.value
+      const value =
+        rawValue === null || rawValue === undefined ? null : bytesValues && (typeof rawValue === 'string' || rawValue instanceof Uint8Array) ? rawValue : serialize(rawValue, this.valueSerializer, valueWhat)
       const partition = record.partition
       if (partition !== undefined && (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount)) {
         throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0..${partitionCount - 1}, not ${partition}`)
       }
       if (key === null) keyed = false
       keys[i] = key
-      const headers = record.headers === undefined ? undefined : normaliseHeaders(record.headers)
-      inputs[i] = { key, value, headers, timestamp: record.timestamp ?? now }
+      values[i] = value
+      const timestamp = record.timestamp
+      if (timestamp === undefined) timestamps[i] = now
+      else {
+        timestamps[i] = timestamp
+        if (ownTimestamps === undefined) ownTimestamps = new Array(n).fill(now)
+        ownTimestamps[i] = timestamp
+      }
+      if (record.headers !== undefined) {
+        headersList ??= new Array(n)
+        headersList[i] = normaliseHeaders(record.headers)
+      }
     }
     // Keyless records go through the partitioner one by one: the sticky choice changes as batches close.
     const hashed = keyed && n > 1 ? this.partitioner.partitionMany?.(topic, keys as (Uint8Array | string)[], partitionCount) : undefined
@@ -185,12 +227,11 @@ export class Producer {
     const indexes = new Int32Array(n)
     const distinct: PendingBatch[] = []
     for (let i = 0; i < n; i++) {
-      const input = inputs[i]
       let partition = records[i].partition
       if (partition === undefined) partition = hashed !== undefined ? hashed[i] : this.partitioner.partition({ topic, key: keys[i], partitionCount })
       let batch = slots[partition]
       if (batch === undefined) {
-        batch = newBatch(topic, partition)
+        batch = newBatch(topic, partition, this.columnPool.pop())
         slots[partition] = batch
         this.lingering.push(batch)
         if (this.lingerTimer === undefined) this.armLinger(this.lingerMs)
@@ -199,13 +240,25 @@ export class Producer {
         batch.sendMark = mark
         distinct.push(batch)
       }
+      const key = keys[i]
+      const value = values[i]
+      const index = batch.count++
       batches[i] = batch
-      indexes[i] = batch.records.length
-      batch.records.push(input)
-      batch.bytes += sizeOf(input.key!) + sizeOf(input.value) + 16
+      indexes[i] = index
+      batch.keys[index] = key
+      batch.values[index] = value
+      batch.timestamps[index] = timestamps[i]
+      const headers = headersList === undefined ? undefined : headersList[i]
+      if (headers !== undefined || batch.headers !== undefined) {
+        if (batch.headers === undefined) batch.headers = new Array(index).fill(undefined)
+        batch.headers.push(headers)
+      }
+      batch.bytes += sizeOf(key) + sizeOf(value) + 16
       if (batch.bytes >= this.batchSize) this.sendBatch(batch)
     }
-    return { batches, indexes, distinct }
+    // Drop the working references, so the scratch columns keep no record alive.
+    values.fill(null, 0, n)
+    return { batches, indexes, distinct, timestamps: ownTimestamps, now }
   }
 
   /** One timer per producer, not one per batch: it sends every batch whose linger has passed. */
@@ -213,14 +266,15 @@ export class Producer {
     this.lingerTimer = setTimeout(() => {
       this.lingerTimer = undefined
       const now = performance.now()
-      // Timers fire on whole milliseconds; a batch due within the next 0.5 ms goes now rather than after another tick.
+      // Timers fire on whole milliseconds, so the next one cannot come sooner than TIMER_STEP_MS from now: a batch
+      // due before then goes now, rather than a whole timer step past its linger (and past "lingerMs at the latest").
       while (this.lingering.length > 0) {
         const oldest = this.lingering[0]
         if (oldest.sent) {
           this.lingering.shift()
           continue
         }
-        if (oldest.openedAt + this.lingerMs > now + 0.5) break
+        if (oldest.openedAt + this.lingerMs > now + TIMER_STEP_MS) break
         this.sendBatch(oldest)
       }
       // Drop batches already sent (by size) so the queue stays short.
@@ -242,17 +296,47 @@ export class Producer {
 
   private async deliver(batch: PendingBatch): Promise<void> {
     let bytes: Uint8Array
+    let pooled: Uint8Array | undefined
     try {
       if (this.compression === 'zstd') await zstdReady()
-      bytes = encodeRecordBatch(batch.records, {
-        compression: this.compression,
-        baseTimestamp: batch.records[0].timestamp,
-        ...(this.idempotent ? { producerId: this.producerId, producerEpoch: this.producerEpoch, baseSequence: this.nextSequence(batch) } : {}),
-      })
+      const options: EncodeOptions = { compression: this.compression, baseTimestamp: batch.timestamps[0] }
+      if (this.idempotent) {
+        options.producerId = this.producerId
+        options.producerEpoch = this.producerEpoch
+        options.baseSequence = this.nextSequence(batch)
+      }
+      bytes = encodeRecordColumns(
+        batch,
+        options,
+        (size) => {
+          pooled = this.takeBuffer(size)
+          return pooled === undefined ? new Uint8Array(size) : pooled.subarray(0, size)
+        },
+      )
     } catch (error) {
+      this.releaseColumns(batch)
+      if (pooled !== undefined && this.bufferPool.length < BUFFER_POOL_MAX) this.bufferPool.push(pooled)
       batch.reject(error)
       return
     }
+    this.releaseColumns(batch)
+    try {
+      await this.produce(batch, bytes)
+    } finally {
+      // The broker's append has settled: the log copied or wrote the bytes and holds no reference to them.
+      if (pooled !== undefined && this.bufferPool.length < BUFFER_POOL_MAX) this.bufferPool.push(pooled)
+    }
+  }
+
+  /** A pooled buffer that holds `size` bytes, or undefined when none fits (an oversize batch is allocated apart). */
+  private takeBuffer(size: number): Uint8Array | undefined {
+    const capacity = BATCH_HEADER_BYTES + this.batchSize + BUFFER_SLACK_BYTES
+    if (size > capacity) return undefined
+    return this.bufferPool.pop() ?? new Uint8Array(capacity)
+  }
+
+  /** Appends the encoded batch through the broker, with retries, and settles the batch's promise. */
+  private async produce(batch: PendingBatch, bytes: Uint8Array): Promise<void> {
     if (this.acks === 0) {
       batch.resolve(-1)
       await this.broker.produce(batch.topic, batch.partition, bytes).catch(() => undefined)
@@ -275,10 +359,21 @@ export class Producer {
     }
   }
 
+  /** Returns an encoded batch's column arrays to the pool, holding no record. */
+  private releaseColumns(batch: PendingBatch): void {
+    const { keys, values, timestamps, count } = batch
+    batch.keys = batch.values = batch.timestamps = EMPTY_COLUMN
+    batch.headers = undefined
+    if (keys === EMPTY_COLUMN || this.columnPool.length >= COLUMN_POOL_MAX || keys.length > COLUMN_POOLED_RECORDS_MAX) return
+    keys.fill(null, 0, count)
+    values.fill(null, 0, count)
+    this.columnPool.push({ keys, values, timestamps })
+  }
+
   private nextSequence(batch: PendingBatch): number {
     const slot = `${batch.topic}\u0000${batch.partition}`
     const sequence = this.sequences.get(slot) ?? 0
-    this.sequences.set(slot, (sequence + batch.records.length) % 0x80000000)
+    this.sequences.set(slot, (sequence + batch.count) % 0x80000000)
     return sequence
   }
 
@@ -297,7 +392,35 @@ export class Producer {
   }
 }
 
-function newBatch(topic: string, partition: number): PendingBatch {
+interface Columns {
+  keys: (Uint8Array | string | null)[]
+  values: (Uint8Array | string | null)[]
+  timestamps: number[]
+}
+
+/** What placeAll tells send(): each record's batch and index in it, and the timestamps for its metadata. */
+interface Placed {
+  batches: PendingBatch[]
+  indexes: Int32Array
+  /** The batches this call placed records in, each once. */
+  distinct: PendingBatch[]
+  /** Per record, when some record brought its own timestamp; otherwise every record took `now`. */
+  timestamps: number[] | undefined
+  now: number
+}
+
+/** Node's timer resolution: a timer armed now fires no sooner than this (setTimeout rounds below 1 ms up to 1 ms). */
+const TIMER_STEP_MS = 1
+/** Pooled batch buffers kept at most, and the room each has past a header and batchSize (the record that closed the batch). */
+const BUFFER_POOL_MAX = 64
+const BUFFER_SLACK_BYTES = 1024
+/** Pooled column sets kept at most, and the longest columns worth keeping. */
+const COLUMN_POOL_MAX = 256
+const COLUMN_POOLED_RECORDS_MAX = 65_536
+/** The columns of a batch already encoded (frozen: a stray write would throw rather than leak between batches). */
+const EMPTY_COLUMN = Object.freeze([]) as unknown as never[]
+
+function newBatch(topic: string, partition: number, columns: Columns | undefined): PendingBatch {
   let resolve!: (baseOffset: number) => void
   let reject!: (error: unknown) => void
   const done = new Promise<number>((res, rej) => {
@@ -306,12 +429,30 @@ function newBatch(topic: string, partition: number): PendingBatch {
   })
   // A batch nobody awaits any more (its sender gave up) must not become an unhandled rejection.
   done.catch(() => undefined)
-  return { topic, partition, records: [], bytes: 0, done, resolve, reject, openedAt: performance.now(), sendMark: 0, sent: false, baseOffset: undefined }
+  return {
+    topic,
+    partition,
+    count: 0,
+    keys: columns?.keys ?? [],
+    values: columns?.values ?? [],
+    timestamps: columns?.timestamps ?? [],
+    headers: undefined,
+    bytes: 0,
+    done,
+    resolve,
+    reject,
+    openedAt: performance.now(),
+    sendMark: 0,
+    sent: false,
+    baseOffset: undefined,
+  }
 }
 
-function metadataOf(batch: PendingBatch, index: number, baseOffset: number): RecordMetadata {
-  return { topic: batch.topic, partition: batch.partition, offset: baseOffset < 0 ? -1 : baseOffset + index, timestamp: batch.records[index].timestamp! }
+function metadataOf(batch: PendingBatch, index: number, baseOffset: number, timestamp: number): RecordMetadata {
+  return { topic: batch.topic, partition: batch.partition, offset: baseOffset < 0 ? -1 : baseOffset + index, timestamp }
 }
+
+type RecordHeaders = NonNullable<RecordInput['headers']>
 
 function normaliseHeaders(headers: HeadersInput | undefined): RecordInput['headers'] {
   if (!headers) return undefined

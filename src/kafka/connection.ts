@@ -35,6 +35,10 @@ import type { ConnectionSession, RequestContext, ServerState } from './context.j
 import { CloseConnectionError } from './errors.js'
 import { FRAME_BYTES_MIN } from './limits.js'
 
+function runAll(callbacks: readonly (() => void)[]): void {
+  for (const callback of callbacks) callback()
+}
+
 /** A client-chosen string made safe for one log line (control characters escaped). */
 export function quoted(text: string): string {
   return JSON.stringify(text)
@@ -244,20 +248,34 @@ export class Connection {
       this.fail(header, `${kind}: ${(error as Error).message}`)
       return
     }
-    const context: RequestContext = { server: this.server, clientId: this.clientId, clientHost: this.peer, signal: this.abort.signal, session: this.session }
-    let response: unknown
-    try {
-      response = await api.handle(context, request, header.apiVersion)
-    } catch (error) {
-      if (error instanceof CloseConnectionError) this.fail(header, error.message)
-      else this.fail(header, `the handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-      return
+    let sent: (() => void)[] | undefined
+    const context: RequestContext = {
+      server: this.server,
+      clientId: this.clientId,
+      clientHost: this.peer,
+      signal: this.abort.signal,
+      session: this.session,
+      whenSent: (callback) => (sent ??= []).push(callback),
     }
-    if (response === undefined || this.closed) return
-    this.respond(header, (w) => codec.encodeResponse(w, response))
+    let response: unknown
+    let handedOver = false
+    try {
+      try {
+        response = await api.handle(context, request, header.apiVersion)
+      } catch (error) {
+        if (error instanceof CloseConnectionError) this.fail(header, error.message)
+        else this.fail(header, `the handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+        return
+      }
+      if (response === undefined || this.closed) return
+      handedOver = this.respond(header, (w) => codec.encodeResponse(w, response), sent && (() => runAll(sent!)))
+    } finally {
+      if (!handedOver && sent) runAll(sent)
+    }
   }
 
-  private respond(header: RequestHeader, encodeBody: (writer: Writer) => void): void {
+  /** Writes the response; `onSent` runs once the socket has taken its last byte. False when nothing was written. */
+  private respond(header: RequestHeader, encodeBody: (writer: Writer) => void, onSent?: () => void): boolean {
     const writer = new Writer()
     writer.int32(header.correlationId)
     let chunks: Uint8Array[]
@@ -266,12 +284,16 @@ export class Connection {
       chunks = writer.finish()
     } catch (error) {
       this.fail(header, `could not encode the response: ${(error as Error).message}`)
-      return
+      return false
     }
-    if (this.closed) return
+    if (this.closed) return false
     this.socket.cork()
-    for (const chunk of chunks) this.socket.write(chunk)
+    const last = chunks.length - 1
+    // Write callbacks run in order, on success or failure: the last one means the socket is done with every chunk.
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i])
+    this.socket.write(chunks[last], onSent)
     this.socket.uncork()
+    return true
   }
 
   /** Logs why and closes this connection once what was already written is flushed. */

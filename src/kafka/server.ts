@@ -29,6 +29,14 @@ export interface KafkaServerOptions {
   nodeId?: number
   /** Where log lines go; default stderr. */
   log?: (line: string) => void
+  /**
+   * Recompute the CRC-32C of every batch Fetch serves, as the in-process
+   * consumer's reads do: a batch damaged on disk since it was written is then
+   * fenced off and never sent. Default false, as in Kafka: batches are
+   * CRC-checked when appended and at recovery, and the CRC travels with them
+   * for clients to check (see apis/fetch/index.ts).
+   */
+  fetchVerifyCrc?: boolean
 }
 
 export interface KafkaServer {
@@ -52,7 +60,7 @@ export interface KafkaServerStats {
   bytesBuffered: number
 }
 
-const SERVER_OPTION_KEYS = new Set(['host', 'port', 'advertisedHost', 'advertisedPort', 'frameBytesMax', 'connectionsMax', 'nodeId', 'log'])
+const SERVER_OPTION_KEYS = new Set(['host', 'port', 'advertisedHost', 'advertisedPort', 'frameBytesMax', 'connectionsMax', 'nodeId', 'log', 'fetchVerifyCrc'])
 
 export async function startKafkaServer(eddy: { readonly broker: Broker }, options: KafkaServerOptions = {}): Promise<KafkaServer> {
   for (const key of Object.keys(options)) {
@@ -77,6 +85,7 @@ export async function startKafkaServer(eddy: { readonly broker: Broker }, option
     node,
     clusterId: 'eddy',
     apiRanges,
+    fetchVerifyCrc: options.fetchVerifyCrc ?? false,
     log,
     ensureTopic(name) {
       let pending = creating.get(name)

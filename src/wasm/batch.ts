@@ -36,6 +36,7 @@ export interface BatchExports extends Record<string, unknown> {
     baseTimestamp: number,
   ): number
   lastMaxTimestamp(): number
+  sealWrittenBatch(batch: number, size: number, count: number, lastOffsetDelta: number, maxTimestamp: number): number
   decodeBatch(
     batch: number,
     size: number,
@@ -99,7 +100,7 @@ export let heapView = new DataView(batchWasm.memory.buffer)
 interface Utf8Writer extends Uint8Array {
   write(text: string, offset: number, length: number, encoding: 'utf8'): number
 }
-const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBuffer): Utf8Writer } }).Buffer
+const NodeBuffer = (globalThis as { Buffer?: { from(buffer: ArrayBuffer): Utf8Writer; byteLength(text: string, encoding: 'utf8'): number } }).Buffer
 let heapWriter: Utf8Writer | null = NodeBuffer ? NodeBuffer.from(batchWasm.memory.buffer) : null
 
 function refreshViews(): void {
@@ -362,6 +363,389 @@ function writeBytes(bytes: Uint8Array, u8: Uint8Array, at: number): number {
   if (n > BYTE_LOOP_MAX) u8.set(bytes, at)
   else for (let i = 0; i < n; i++) u8[at + i] = bytes[i]
   return n
+}
+
+// ------------------------------------------------------------------ encode from columns
+
+/**
+ * Records as columns, the way the producer accumulates them (no object per
+ * record): record i is keys[i], values[i], timestamps[i] and headers?.[i].
+ */
+export interface RecordColumns {
+  count: number
+  keys: readonly (Uint8Array | string | null | undefined)[]
+  values: readonly (Uint8Array | string | null)[]
+  /** Milliseconds; undefined takes the default timestamp. */
+  timestamps: readonly (number | undefined)[]
+  /** Per record, or absent when no record has headers. */
+  headers?: readonly (readonly { key: string; value: Uint8Array | string | null }[] | undefined)[]
+}
+
+/** What `writeRecordColumns` left in Wasm memory: a batch header's room, then the records section. */
+export interface WrittenRecords {
+  count: number
+  /** Bytes of the records section (it starts BATCH_HEADER_BYTES after the batch start). */
+  recordsBytes: number
+  firstTimestamp: number
+  /** The largest record timestamp (-Infinity for no records). */
+  maxTimestamp: number
+}
+
+const TWO_POW_31 = 0x80000000
+/** Strings at most this long take writeRecordColumns' fast path (a one-byte length varint when ASCII). */
+const FAST_STRING_CHARS_MAX = 63
+/** Deltas up to this magnitude zig-zag into exact doubles (2^53 at most). */
+const TWO_POW_52 = 4503599627370496
+let headerLengths = new Int32Array(64)
+
+/**
+ * Writes record columns straight into their final RecordBatch v2 layout in
+ * Wasm memory, one pass with no intermediate copy, leaving BATCH_HEADER_BYTES
+ * of room in front for `sealWrittenBatch` (or the records section alone for a
+ * compressed batch, `writtenRecordsSection`). Checks every input exactly as
+ * `packRecords` does, in the same order and with the same messages (TypeError
+ * / RangeError naming the record and field), so the bytes and the errors are
+ * those of the packed path. `baseTimestamp` NaN means the first record's.
+ */
+export function writeRecordColumns(columns: RecordColumns, defaultTimestamp: number, baseTimestamp: number, bytesMax: number): WrittenRecords {
+  const { count, keys, values, timestamps } = columns
+  const headersColumn = columns.headers
+  let capacity = BATCH_HEADER_BYTES + count * 64 + 1024
+  let out = outRegion.ensure(capacity)
+  capacity = outRegion.capacity
+  let u8 = heapU8
+  let at = out + BATCH_HEADER_BYTES
+  let dataBytes = 0
+  let firstTimestamp = defaultTimestamp
+  let maxTimestamp = -Infinity
+  let base = baseTimestamp
+  for (let i = 0; i < count; i++) {
+    const key = keys[i]
+    const value = values[i]
+    const headers = headersColumn === undefined ? undefined : headersColumn[i]
+
+    // Fast path for the common shape: no headers, key and value as bytes, null or short strings that turn
+    // out to be ASCII, a valid timestamp within int32 of the base. Varints are written inline (calls cost
+    // more than the work here). Anything else, or any input that would fail a check, takes the general
+    // path below, which checks and throws exactly as packRecords does; the bytes are the same either way.
+    if (headers === undefined) {
+      let timestamp = timestamps[i]
+      if (timestamp === undefined) timestamp = defaultTimestamp
+      const keyIsString = typeof key === 'string'
+      const valueIsString = typeof value === 'string'
+      const keyLength = keyIsString ? (key.length <= FAST_STRING_CHARS_MAX ? key.length : -2) : key instanceof Uint8Array ? key.length : key === null || key === undefined ? -1 : -2
+      const valueLength = valueIsString ? (value.length <= FAST_STRING_CHARS_MAX ? value.length : -2) : value instanceof Uint8Array ? value.length : value === null ? -1 : -2
+      const keyBytes = keyLength > 0 ? keyLength : 0
+      const valueBytes = valueLength > 0 ? valueLength : 0
+      const recordBase = i > 0 ? base : Number.isNaN(base) ? timestamp : Number.isSafeInteger(base) ? base : 0
+      const delta = timestamp - recordBase
+      if (keyLength >= -1 && valueLength >= -1 && keyBytes + valueBytes <= bytesMax - dataBytes && Number.isSafeInteger(timestamp) && delta >= -TWO_POW_31 && delta < TWO_POW_31) {
+        const timeZ = ((delta << 1) ^ (delta >> 31)) >>> 0
+        const deltaZ = i << 1
+        const keyZ = keyLength < 0 ? 1 : keyLength << 1
+        const valueZ = valueLength < 0 ? 1 : valueLength << 1
+        // attributes and the header count (0) take a byte each
+        const body =
+          2 +
+          keyBytes +
+          valueBytes +
+          (timeZ < 0x80 ? 1 : timeZ < 0x4000 ? 2 : timeZ < 0x200000 ? 3 : timeZ < 0x10000000 ? 4 : 5) +
+          (deltaZ < 0x80 ? 1 : deltaZ < 0x4000 ? 2 : deltaZ < 0x200000 ? 3 : deltaZ < 0x10000000 ? 4 : 5) +
+          (keyZ < 0x80 ? 1 : keyZ < 0x4000 ? 2 : keyZ < 0x200000 ? 3 : keyZ < 0x10000000 ? 4 : 5) +
+          (valueZ < 0x80 ? 1 : valueZ < 0x4000 ? 2 : valueZ < 0x200000 ? 3 : valueZ < 0x10000000 ? 4 : 5)
+        const need = at - out + body + 5
+        if (need > capacity) {
+          const offset = at - out
+          out = outRegion.grow(need, offset)
+          capacity = outRegion.capacity
+          u8 = heapU8
+          at = out + offset
+        }
+        const recordStart = at
+        let v = body << 1
+        while (v >= 0x80) {
+          u8[at++] = (v & 0x7f) | 0x80
+          v >>>= 7
+        }
+        u8[at++] = v
+        u8[at++] = 0
+        v = timeZ
+        while (v >= 0x80) {
+          u8[at++] = (v & 0x7f) | 0x80
+          v >>>= 7
+        }
+        u8[at++] = v
+        v = deltaZ
+        while (v >= 0x80) {
+          u8[at++] = (v & 0x7f) | 0x80
+          v >>>= 7
+        }
+        u8[at++] = v
+        v = keyZ
+        while (v >= 0x80) {
+          u8[at++] = (v & 0x7f) | 0x80
+          v >>>= 7
+        }
+        u8[at++] = v
+        // Strings are written as ASCII while their bits are gathered; one non-ASCII char sends the record to the general path.
+        let bits = 0
+        if (keyBytes > 0) {
+          if (keyIsString) {
+            const text = key as string
+            for (let j = 0; j < keyBytes; j++) {
+              const c = text.charCodeAt(j)
+              bits |= c
+              u8[at + j] = c
+            }
+          } else if (keyBytes > BYTE_LOOP_MAX) u8.set(key as Uint8Array, at)
+          else for (let j = 0; j < keyBytes; j++) u8[at + j] = (key as Uint8Array)[j]
+          at += keyBytes
+        }
+        v = valueZ
+        while (v >= 0x80) {
+          u8[at++] = (v & 0x7f) | 0x80
+          v >>>= 7
+        }
+        u8[at++] = v
+        if (valueBytes > 0) {
+          if (valueIsString) {
+            const text = value as string
+            for (let j = 0; j < valueBytes; j++) {
+              const c = text.charCodeAt(j)
+              bits |= c
+              u8[at + j] = c
+            }
+          } else if (valueBytes > BYTE_LOOP_MAX) u8.set(value as Uint8Array, at)
+          else for (let j = 0; j < valueBytes; j++) u8[at + j] = (value as Uint8Array)[j]
+          at += valueBytes
+        }
+        u8[at++] = 0
+        if (bits < 0x80) {
+          dataBytes += keyBytes + valueBytes
+          if (i === 0) {
+            firstTimestamp = timestamp
+            base = recordBase
+          }
+          if (timestamp > maxTimestamp) maxTimestamp = timestamp
+          continue
+        }
+        at = recordStart
+      }
+    }
+
+    // The same checks, in the same order, as packRecords.
+    let length = lengthOf(key) + lengthOf(value)
+    let headerCount = 0
+    if (headers !== undefined) {
+      if (!Array.isArray(headers)) throw new TypeError(`record ${i} headers must be an array, got ${describe(headers)}`)
+      headerCount = headers.length
+      for (let j = 0; j < headerCount; j++) {
+        const header = headers[j]
+        if (header === null || typeof header !== 'object') throw new TypeError(`record ${i} header ${j} must be an object, got ${describe(header)}`)
+        length += lengthOf(header.key) + lengthOf(header.value)
+      }
+    }
+    if (length > bytesMax) throw oversize(i, length, bytesMax)
+    let keyLength: number
+    if (typeof key === 'string') keyLength = utf8Length(key)
+    else if (key instanceof Uint8Array) keyLength = key.length
+    else if (key === null || key === undefined) keyLength = -1
+    else throw new TypeError(`record ${i} key must be a string, Uint8Array or null, got ${describe(key)}`)
+    let valueLength: number
+    if (typeof value === 'string') valueLength = utf8Length(value)
+    else if (value instanceof Uint8Array) valueLength = value.length
+    else if (value === null) valueLength = -1
+    else throw new TypeError(`record ${i} value must be a string, Uint8Array or null, got ${describe(value)}`)
+    let recordData = (keyLength > 0 ? keyLength : 0) + (valueLength > 0 ? valueLength : 0)
+    let headersBody = 0
+    if (headerCount > 0) {
+      if (headerLengths.length < headerCount * 2) headerLengths = new Int32Array(headerCount * 4)
+      for (let j = 0; j < headerCount; j++) {
+        const header = headers![j]
+        const headerKey = header.key
+        if (typeof headerKey !== 'string') throw new TypeError(`record ${i} header ${j} key must be a string, got ${describe(headerKey)}`)
+        const headerKeyLength = utf8Length(headerKey)
+        const headerValue = header.value
+        let headerValueLength: number
+        if (typeof headerValue === 'string') headerValueLength = utf8Length(headerValue)
+        else if (headerValue instanceof Uint8Array) headerValueLength = headerValue.length
+        else if (headerValue === null) headerValueLength = -1
+        else throw new TypeError(`record ${i} header ${j} ("${headerKey}") value must be a string, Uint8Array or null, got ${describe(headerValue)}`)
+        headerLengths[2 * j] = headerKeyLength
+        headerLengths[2 * j + 1] = headerValueLength
+        const headerData = headerKeyLength + (headerValueLength > 0 ? headerValueLength : 0)
+        recordData += headerData
+        headersBody += varintSize(headerKeyLength) + varintSize(headerValueLength) + headerData
+      }
+    }
+    if (recordData > bytesMax) throw oversize(i, recordData, bytesMax)
+    dataBytes += recordData
+    if (dataBytes > bytesMax) throw new RangeError(`records 0..${i} hold ${dataBytes} bytes of keys, values and headers, more than the batch limit of ${bytesMax}`)
+
+    let timestamp = timestamps[i]
+    if (timestamp === undefined) timestamp = defaultTimestamp
+    else if (!Number.isSafeInteger(timestamp)) throw new RangeError(`record ${i} timestamp must be a safe integer (milliseconds), got ${String(timestamp)}`)
+    if (i === 0) {
+      firstTimestamp = timestamp
+      // An invalid explicit base is reported by the caller once the records passed; 0 stands in meanwhile.
+      if (Number.isNaN(base)) base = timestamp
+      else if (!Number.isSafeInteger(base)) base = 0
+    }
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp
+
+    // The record: length, attributes, timestampDelta, offsetDelta, key, value, headers.
+    const delta = timestamp - base
+    const deltaSize = delta >= -TWO_POW_31 && delta < TWO_POW_31 ? varint32Size(zigzag32(delta)) : varlongSize(timestamp, base)
+    const body =
+      1 + deltaSize + varint32Size(i << 1) + varintSize(keyLength) + (keyLength > 0 ? keyLength : 0) + varintSize(valueLength) + (valueLength > 0 ? valueLength : 0) + varintSize(headerCount) + headersBody
+    const need = at - out + body + 5
+    if (need > capacity) {
+      const offset = at - out
+      out = outRegion.grow(need, offset)
+      capacity = outRegion.capacity
+      u8 = heapU8
+      at = out + offset
+    }
+    at = writeVarint32(u8, at, body << 1)
+    u8[at++] = 0
+    if (delta >= -TWO_POW_31 && delta < TWO_POW_31) at = writeVarint32(u8, at, zigzag32(delta))
+    else at = writeVarlong(u8, at, timestamp, base)
+    at = writeVarint32(u8, at, i << 1)
+    at = writeVarint32(u8, at, zigzag32(keyLength))
+    if (keyLength > 0) at = writeData(key as string | Uint8Array, keyLength, u8, at)
+    at = writeVarint32(u8, at, zigzag32(valueLength))
+    if (valueLength > 0) at = writeData(value as string | Uint8Array, valueLength, u8, at)
+    at = writeVarint32(u8, at, headerCount << 1)
+    for (let j = 0; j < headerCount; j++) {
+      const header = headers![j]
+      const headerKeyLength = headerLengths[2 * j]
+      const headerValueLength = headerLengths[2 * j + 1]
+      at = writeVarint32(u8, at, zigzag32(headerKeyLength))
+      if (headerKeyLength > 0) at = writeData(header.key, headerKeyLength, u8, at)
+      at = writeVarint32(u8, at, zigzag32(headerValueLength))
+      if (headerValueLength > 0) at = writeData(header.value as string | Uint8Array, headerValueLength, u8, at)
+    }
+  }
+  return { count, recordsBytes: at - out - BATCH_HEADER_BYTES, firstTimestamp, maxTimestamp }
+}
+
+/**
+ * Writes the fixed header fields in front of the records `writeRecordColumns`
+ * left, seals the batch in Wasm (lengths, count, maxTimestamp, CRC) and returns
+ * a copy of its bytes, or a negative error code (see `describeWasmError`).
+ */
+export function sealWrittenBatch(
+  written: WrittenRecords,
+  fields: FixedHeaderFields,
+  lastOffsetDelta: number,
+  maxTimestamp: number,
+  allocate?: (size: number) => Uint8Array,
+): Uint8Array | number {
+  const out = outRegion.ptr
+  writeFixedHeader(heapView, out, fields)
+  const size = batchWasm.sealWrittenBatch(out, BATCH_HEADER_BYTES + written.recordsBytes, written.count, lastOffsetDelta, maxTimestamp)
+  if (size < 0) return size
+  if (allocate === undefined) return heapU8.slice(out, out + size)
+  const target = allocate(size)
+  if (target.length !== size) throw new RangeError(`allocate(${size}) returned ${target.length} bytes`)
+  target.set(heapU8.subarray(out, out + size))
+  return target
+}
+
+/** The records section `writeRecordColumns` left, as a view valid until the next call into this module. */
+export function writtenRecordsSection(written: WrittenRecords): Uint8Array {
+  const start = outRegion.ptr + BATCH_HEADER_BYTES
+  return heapU8.subarray(start, start + written.recordsBytes)
+}
+
+/** UTF-8 bytes of a string: short ASCII by a charCode loop, anything else natively. */
+function utf8Length(text: string): number {
+  const n = text.length
+  if (n <= ASCII_LOOP_CHARS_MAX) {
+    let i = 0
+    while (i < n && text.charCodeAt(i) < 0x80) i++
+    if (i === n) return n
+  }
+  return NodeBuffer ? NodeBuffer.byteLength(text, 'utf8') : utf8.encode(text).length
+}
+
+/** Writes a key, value or header part of `length` bytes (its UTF-8 length for a string) at `at`. */
+function writeData(data: string | Uint8Array, length: number, u8: Uint8Array, at: number): number {
+  if (typeof data !== 'string') {
+    if (length > BYTE_LOOP_MAX) u8.set(data, at)
+    else for (let i = 0; i < length; i++) u8[at + i] = data[i]
+    return at + length
+  }
+  if (length === data.length && length <= ASCII_LOOP_CHARS_MAX) {
+    for (let i = 0; i < length; i++) u8[at + i] = data.charCodeAt(i)
+    return at + length
+  }
+  if (heapWriter !== null && heapWriter.buffer === u8.buffer) heapWriter.write(data, at, length, 'utf8')
+  else utf8.encodeInto(data, u8.subarray(at, at + length))
+  return at + length
+}
+
+/** Zig-zag of an int32 (null lengths are -1), as an unsigned 32-bit number. */
+function zigzag32(value: number): number {
+  return ((value << 1) ^ (value >> 31)) >>> 0
+}
+
+function varint32Size(unsigned: number): number {
+  return unsigned < 0x80 ? 1 : unsigned < 0x4000 ? 2 : unsigned < 0x200000 ? 3 : unsigned < 0x10000000 ? 4 : 5
+}
+
+/** Encoded size of a zig-zag varint of an int32. */
+function varintSize(value: number): number {
+  return varint32Size(zigzag32(value))
+}
+
+function writeVarint32(u8: Uint8Array, at: number, unsigned: number): number {
+  let v = unsigned
+  while (v >= 0x80) {
+    u8[at++] = (v & 0x7f) | 0x80
+    v >>>= 7
+  }
+  u8[at++] = v
+  return at
+}
+
+/** Zig-zag of timestamp - base beyond the int32 range: exact in doubles up to 2^52, in BigInt past that. */
+function zigzagLong(timestamp: number, base: number): number | bigint {
+  const delta = timestamp - base
+  if (delta >= -TWO_POW_52 && delta <= TWO_POW_52) return delta >= 0 ? delta * 2 : -delta * 2 - 1
+  const exact = BigInt(timestamp) - BigInt(base)
+  return exact >= 0n ? exact * 2n : -exact * 2n - 1n
+}
+
+function varlongSize(timestamp: number, base: number): number {
+  const z = zigzagLong(timestamp, base)
+  let size = 1
+  if (typeof z === 'number') {
+    for (let v = z; v >= 128; v = Math.floor(v / 128)) size++
+  } else {
+    for (let v = z; v >= 128n; v >>= 7n) size++
+  }
+  return size
+}
+
+function writeVarlong(u8: Uint8Array, at: number, timestamp: number, base: number): number {
+  const z = zigzagLong(timestamp, base)
+  if (typeof z === 'number') {
+    let v = z
+    while (v >= 128) {
+      u8[at++] = (v % 128) | 0x80
+      v = Math.floor(v / 128)
+    }
+    u8[at++] = v
+    return at
+  }
+  let v = z
+  while (v >= 128n) {
+    u8[at++] = Number(v & 0x7fn) | 0x80
+    v >>= 7n
+  }
+  u8[at++] = Number(v)
+  return at
 }
 
 /** The header fields JS writes before the encode call; the rest come from Wasm. */

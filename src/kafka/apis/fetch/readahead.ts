@@ -9,15 +9,19 @@
 // asks for exactly the same partitions, offsets and limits and every partition
 // still holds the range (retention may have moved the log start meanwhile).
 // Anything else drops it. The high watermark is refreshed when it is used.
-import type { Broker, FetchRequest as BrokerFetchRequest, FetchResponse as BrokerFetchResponse } from '../../../broker/broker.js'
+import { FETCH_READ_SLACK_BYTES, type Broker, type FetchRequest as BrokerFetchRequest, type FetchResponse as BrokerFetchResponse } from '../../../broker/broker.js'
 import { batchSizeAt, BATCH_LOG_OVERHEAD, readBatchHeader } from '../../../log/batch-header.js'
+import type { ReadBufferPool } from './read-buffers.js'
 
 /** Largest response that is followed by a readahead of the same size (memory held per connection). */
 export const READAHEAD_BYTES_MAX = 16 * 1024 * 1024
 
 export interface Readahead {
   key: string
+  /** Never rejects: a failed read is undefined (the request is then served directly). */
   results: Promise<BrokerFetchResponse[] | undefined>
+  /** The pooled buffer the results are views of; back to the pool once they are sent or dropped. */
+  buffer: Uint8Array
 }
 
 export function readaheadKey(wanted: readonly BrokerFetchRequest[], maxBytes: number): string {
@@ -25,7 +29,7 @@ export function readaheadKey(wanted: readonly BrokerFetchRequest[], maxBytes: nu
 }
 
 /** The requests that continue where `results` ended, or undefined when nothing was returned (the consumer is caught up). */
-export function continuation(wanted: readonly BrokerFetchRequest[], results: readonly BrokerFetchResponse[]): BrokerFetchRequest[] | undefined {
+export function continuation(wanted: readonly BrokerFetchRequest[], results: readonly BrokerFetchResponse[]): { next: BrokerFetchRequest[]; bytes: number } | undefined {
   let bytes = 0
   const next = wanted.map((w, i) => {
     const r = results[i]
@@ -33,7 +37,7 @@ export function continuation(wanted: readonly BrokerFetchRequest[], results: rea
     return { ...w, offset: r.errorCode === 0 && r.records.length > 0 ? offsetAfter(r.records, w.offset) : w.offset }
   })
   if (bytes === 0 || bytes > READAHEAD_BYTES_MAX) return undefined
-  return next
+  return { next, bytes }
 }
 
 /** The offset after the last whole batch in `records`. */
@@ -49,11 +53,26 @@ function offsetAfter(records: Uint8Array, fallback: number): number {
   return next
 }
 
-export function startReadahead(broker: Broker, wanted: BrokerFetchRequest[], maxBytes: number): Readahead {
+/**
+ * Starts reading `wanted` into a buffer from `pool`, sized for about twice what
+ * the last response carried (`lastBytes`) within the request's limits: a
+ * consumer at its limits gets the same again, a consumer on a trickle does not
+ * pin buffers of the maximum size. A read that does not fit allocates.
+ */
+export function startReadahead(broker: Broker, wanted: BrokerFetchRequest[], maxBytes: number, pool: ReadBufferPool, lastBytes: number, verifyCrc: boolean): Readahead {
+  let limit = 0
+  for (const w of wanted) limit += Math.min(w.maxBytes, maxBytes) + FETCH_READ_SLACK_BYTES
+  const buffer = pool.acquire(Math.min(limit, 2 * lastBytes + wanted.length * FETCH_READ_SLACK_BYTES))
   return {
     key: readaheadKey(wanted, maxBytes),
-    results: broker.fetch(wanted, { maxWaitMs: 0, minBytes: 0, maxBytes }).catch(() => undefined),
+    results: broker.fetch(wanted, { maxWaitMs: 0, minBytes: 0, maxBytes, verifyCrc, buffer }).catch(() => undefined),
+    buffer,
   }
+}
+
+/** Returns a readahead's buffer to the pool once its read has finished (its results were not used). */
+export function dropReadahead(readahead: Readahead, pool: ReadBufferPool): void {
+  void readahead.results.then(() => pool.release(readahead.buffer))
 }
 
 /** The read-ahead results for `wanted`, if they match it and still stand; refreshed watermarks. */
