@@ -114,8 +114,13 @@ export class Connection {
     if (!this.processing && this.queue.length > 0) void this.processQueue()
   }
 
+  private queueFull(): boolean {
+    return this.queue.length >= this.limits.requestsQueuedMax || this.queuedBytes >= this.limits.requestBytesQueuedMax
+  }
+
+  /** Moves whole frames from the read buffer to the queue; stops at the queue's bound so one large socket chunk cannot overfill it (the rest stays buffered until the queue drains). */
   private extractFrames(): void {
-    while (!this.closed && this.bufferedBytes >= 4) {
+    while (!this.closed && this.bufferedBytes >= 4 && !this.queueFull()) {
       const size = this.peekInt32()
       if (size < FRAME_BYTES_MIN || size > this.limits.frameBytesMax) {
         this.fail(undefined, `frame size ${size} is outside [${FRAME_BYTES_MIN}, ${this.limits.frameBytesMax}] (frameBytesMax)`)
@@ -127,7 +132,7 @@ export class Connection {
       this.queue.push(frame)
       this.queuedBytes += frame.length
     }
-    if (!this.readingPaused && (this.queue.length >= this.limits.requestsQueuedMax || this.queuedBytes >= this.limits.requestBytesQueuedMax)) {
+    if (!this.readingPaused && this.queueFull()) {
       this.readingPaused = true
       this.socket.pause()
     }
@@ -188,7 +193,8 @@ export class Connection {
       while (!this.closed && this.queue.length > 0) {
         const frame = this.queue.shift()!
         this.queuedBytes -= frame.length
-        if (this.readingPaused && this.queue.length < this.limits.requestsQueuedMax && this.queuedBytes < this.limits.requestBytesQueuedMax) {
+        this.extractFrames()
+        if (this.readingPaused && !this.queueFull()) {
           this.readingPaused = false
           this.socket.resume()
         }
