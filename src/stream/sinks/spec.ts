@@ -22,6 +22,29 @@ export interface SinkWriter<T> {
    * repeats this sink's output (two-phase commit; see docs/checkpoints.md).
    */
   checkpoint?(checkpoint: { id: number; bytes: Uint8Array }): Promise<void>
+  /**
+   * Two-phase commit, phase one (exactly-once sinks that do not store the
+   * checkpoint themselves, e.g. a transactional topic sink): called while the
+   * job is paused for checkpoint `checkpointId`. Make everything written since
+   * the last checkpoint durable but not yet visible (flush an open
+   * transaction), and return what phase two needs to make it visible — even
+   * from another process after a crash (e.g. the transactional id, producer id
+   * and epoch). The bytes are stored in the checkpoint.
+   */
+  prepare?(checkpointId: number): Uint8Array | Promise<Uint8Array>
+  /**
+   * Phase two: the checkpoint holding `prepared` is durable; make the prepared
+   * output visible (commit the transaction). Must be idempotent.
+   */
+  commit?(checkpointId: number, prepared: Uint8Array): void | Promise<void>
+  /**
+   * On restore, before any write: the job resumes from checkpoint
+   * `checkpointId`, whose prepared part for this sink was `prepared`. Finish
+   * that commit if the crash came between the checkpoint being stored and
+   * `commit` (idempotent: committed output must not appear twice), and discard
+   * anything written after it (abort newer transactions, fence zombies).
+   */
+  recover?(checkpointId: number, prepared: Uint8Array | undefined): void | Promise<void>
   /** Task-run sinks: a structured-clonable value handed to the coordinator when the task ends (see sinks.fold). */
   result?(): unknown
 }
