@@ -104,10 +104,13 @@ export {
 import { sources as coreSources, sinks as coreSinks } from './stream/index.js'
 import { fileSink, fileSource } from './connect/file.js'
 export type { FileSourceOptions } from './connect/file.js'
+import { sqliteSink } from './connect/sqlite-upsert.js'
+export { readSqliteCheckpoint } from './connect/sqlite-upsert.js'
+export type { SqliteSinkOptions, SqliteSinkWriter } from './connect/sqlite-upsert.js'
 /** Stream sources: fromArray, generator, topic, file (Node). */
 export const sources = { ...coreSources, file: fileSource }
-/** Stream sinks: collect, callback, discard, topic, file (Node). */
-export const sinks = { ...coreSinks, file: fileSink }
+/** Stream sinks: collect, callback, discard, topic, file (Node), sqlite (Node, exactly once). */
+export const sinks = { ...coreSinks, file: fileSink, sqlite: sqliteSink }
 export { runJob, startJob, loadJob } from './runtime/run-job.js'
 export type { RunJobOptions, JobResult, JobHandle } from './runtime/run-job.js'
 export type { JobMetrics, OperatorMetrics, CheckpointMetrics } from './runtime/metrics.js'

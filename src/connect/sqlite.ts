@@ -11,11 +11,10 @@
 // Durability: WAL journal with synchronous=FULL, so a committed transaction
 // survives power loss, not only a process crash.
 import Database from 'better-sqlite3'
+import { CHECKPOINT_TABLE, checkIdentifier, type SqliteColumnType, type SqliteColumns } from './sqlite-identifiers.js'
 
-export type SqliteColumnType = 'TEXT' | 'INTEGER' | 'REAL' | 'BLOB' | 'NUMERIC'
-
-/** Column name → SQLite type, in table order. */
-export type SqliteColumns = Record<string, SqliteColumnType>
+export { checkIdentifier, CHECKPOINT_TABLE } from './sqlite-identifiers.js'
+export type { SqliteColumnType, SqliteColumns } from './sqlite-identifiers.js'
 
 export interface SqliteWindowSinkOptions {
   /** Database file (created if missing); ':memory:' for a private in-memory database. */
@@ -58,20 +57,7 @@ export interface WriteResult {
   checkpointId?: number
 }
 
-export const CHECKPOINT_TABLE = 'eddy_sink_checkpoints'
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/
-const IDENTIFIER_LENGTH_MAX = 64
 const TYPES = new Set<string>(['TEXT', 'INTEGER', 'REAL', 'BLOB', 'NUMERIC'])
-
-/** Throws unless `name` is a plain SQL identifier (letters, digits, underscore; not starting with a digit or sqlite_). */
-export function checkIdentifier(name: unknown, what: string): string {
-  if (typeof name !== 'string' || !IDENTIFIER.test(name) || name.length > IDENTIFIER_LENGTH_MAX || /^sqlite_/i.test(name)) {
-    throw new Error(
-      `invalid ${what} ${JSON.stringify(name)}: use letters, digits and underscores only, starting with a letter or underscore, at most ${IDENTIFIER_LENGTH_MAX} characters, not starting with "sqlite_"`,
-    )
-  }
-  return name
-}
 
 const quote = (name: string) => `"${name}"`
 
