@@ -110,6 +110,21 @@ function keyedPartition(key: Uint8Array | string, partitionCount: number): numbe
   return (h & 0x7fffffff) % partitionCount
 }
 
+/** One little-endian 4-byte word into the murmur2 state (small enough for V8 to inline in the loops below). */
+function murmur2Word(h: number, k: number): number {
+  k = Math.imul(k, MURMUR2_M)
+  k ^= k >>> 24
+  k = Math.imul(k, MURMUR2_M)
+  return Math.imul(h, MURMUR2_M) ^ k
+}
+
+/** murmur2's final avalanche. */
+function murmur2Final(h: number): number {
+  h ^= h >>> 13
+  h = Math.imul(h, MURMUR2_M)
+  return h ^ (h >>> 15)
+}
+
 /** Kafka's Utils.murmur2 over an ASCII string's bytes (its chars), or NEEDS_WASM for any char past 0x7f. */
 function murmur2Ascii(text: string): number {
   const len = text.length
@@ -122,11 +137,7 @@ function murmur2Ascii(text: string): number {
     const b2 = text.charCodeAt(i + 2)
     const b3 = text.charCodeAt(i + 3)
     bits |= b0 | b1 | b2 | b3
-    let k = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24)
-    k = Math.imul(k, MURMUR2_M)
-    k ^= k >>> 24
-    k = Math.imul(k, MURMUR2_M)
-    h = Math.imul(h, MURMUR2_M) ^ k
+    h = murmur2Word(h, b0 | (b1 << 8) | (b2 << 16) | (b3 << 24))
   }
   const rest = len - i
   if (rest > 0) {
@@ -145,9 +156,7 @@ function murmur2Ascii(text: string): number {
     h = Math.imul(h ^ b0, MURMUR2_M)
   }
   if (bits > 0x7f) return NEEDS_WASM
-  h ^= h >>> 13
-  h = Math.imul(h, MURMUR2_M)
-  return h ^ (h >>> 15)
+  return murmur2Final(h)
 }
 
 /** Kafka's Utils.murmur2 over bytes. */
@@ -156,11 +165,7 @@ function murmur2Bytes(bytes: Uint8Array): number {
   let h = (MURMUR2_SEED ^ len) | 0
   let i = 0
   for (; i + 4 <= len; i += 4) {
-    let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
-    k = Math.imul(k, MURMUR2_M)
-    k ^= k >>> 24
-    k = Math.imul(k, MURMUR2_M)
-    h = Math.imul(h, MURMUR2_M) ^ k
+    h = murmur2Word(h, bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24))
   }
   const rest = len - i
   if (rest > 0) {
@@ -168,9 +173,7 @@ function murmur2Bytes(bytes: Uint8Array): number {
     if (rest >= 2) h ^= bytes[i + 1] << 8
     h = Math.imul(h ^ bytes[i], MURMUR2_M)
   }
-  h ^= h >>> 13
-  h = Math.imul(h, MURMUR2_M)
-  return h ^ (h >>> 15)
+  return murmur2Final(h)
 }
 
 class RoundRobinPartitioner implements Partitioner {
