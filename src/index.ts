@@ -112,7 +112,8 @@ export const sources = { ...coreSources, file: fileSource }
 /** Stream sinks: collect, callback, discard, topic, file (Node), sqlite (Node, exactly once). */
 export const sinks = { ...coreSinks, file: fileSink, sqlite: sqliteSink }
 export { runJob, startJob, loadJob } from './runtime/run-job.js'
-export type { RunJobOptions, JobResult, JobHandle } from './runtime/run-job.js'
+export type { RunJobOptions, JobResult, JobHandle, CheckpointsOptions, Savepoint, DeliveryGuarantee, RestartStrategy, Checkpoint } from './runtime/run-job.js'
+export { JobFailedError } from './runtime/supervisor.js'
 export type { JobMetrics, OperatorMetrics, CheckpointMetrics } from './runtime/metrics.js'
 export type {
   TimestampExtractor,

@@ -1,22 +1,42 @@
 // Checkpoint bytes: what a job needs to resume exactly where a checkpoint
-// was taken. Version 1 is UTF-8 JSON (state blobs in base64):
+// was taken.
 //
-//   { "format": "eddy/checkpoint", "version": 1, "job": name, "id": n,
-//     "createdAt": ms, "parallelism": p, "maxParallelism": g,
-//     "splits": [{ "node", "split", "position", "maxTimestamp" }],
-//     "state":  [{ "task", "node", "bytes": base64 }],
-//     "notRestored": [node ids whose state cannot be snapshotted yet] }
+// Version 2 (written now) frames a UTF-8 JSON body so that a torn or rotten
+// file is recognised before anything in it is trusted:
+//
+//   offset 0   8 bytes  magic "EDDYCKP2" (ASCII)
+//   offset 8   u32 LE   body length in bytes
+//   offset 12  u32 LE   CRC-32C of the body
+//   offset 16  body     UTF-8 JSON:
+//     { "format": "eddy/checkpoint", "version": 2, "job": name, "id": n,
+//       "createdAt": ms, "parallelism": p, "maxParallelism": g,
+//       "savepoint": bool,
+//       "splits": [{ "node", "split", "position", "maxTimestamp" }],
+//       "state":  [{ "task", "node", "bytes": base64 }],
+//       "prepared": [{ "node", "task": t | null, "bytes": base64 }],
+//       "notRestored": [node ids whose state cannot be snapshotted yet],
+//       "operators": [{ "node", "uid", "kind" }] }   (stateful operators' uids, see rescale.ts)
+//
+// Version 1 is the bare JSON body (no frame, no `savepoint`, no `prepared`);
+// it is still read.
 //
 // A split's position is what its source reported after the last batch the
 // job fully processed (a topic: the next offset); maxTimestamp restores its
 // watermark. Operator state is each operator's own versioned snapshot.
-// Readers refuse other formats and versions with a clear error.
+// `prepared` holds what each two-phase-commit sink returned from prepare()
+// (task null: a coordinator-run sink). Readers refuse other formats and
+// versions with a clear error.
 import { StreamInputError } from '../stream/errors.js'
 import type { TaskRestore } from './task.js'
 import type { CheckpointMetrics } from './metrics.js'
+import { regroupForTask, type OperatorIdentity } from './rescale.js'
 
 export const CHECKPOINT_FORMAT = 'eddy/checkpoint'
-export const CHECKPOINT_VERSION = 1
+export const CHECKPOINT_VERSION = 2
+/** Versions this build reads. */
+const READABLE_VERSIONS = [1, 2]
+const FRAME_MAGIC = 'EDDYCKP2'
+const FRAME_HEADER_BYTES = 16
 
 /** A completed checkpoint as the runtime hands it to sinks and callers. */
 export interface Checkpoint {
@@ -33,6 +53,12 @@ export interface CheckpointContent {
   splits: { node: number; split: number; position: number | undefined; maxTimestamp: number }[]
   state: { task: number; node: number; bytes: Uint8Array }[]
   notRestored: number[]
+  /** Taken on demand as a savepoint (never deleted by a store's retention). */
+  savepoint?: boolean
+  /** Two-phase-commit sinks' prepare() results; task undefined: a coordinator-run sink. */
+  prepared?: { node: number; task?: number; bytes: Uint8Array }[]
+  /** Stateful operators' stable ids (rescale.ts matches state to a changed job by them); absent in older checkpoints. */
+  operators?: OperatorIdentity[]
 }
 
 function toBase64(bytes: Uint8Array): string {
@@ -53,21 +79,65 @@ export function encodeCheckpoint(content: CheckpointContent): Uint8Array {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     ...content,
+    savepoint: content.savepoint === true,
     splits: content.splits.map((s) => ({ ...s, maxTimestamp: Number.isFinite(s.maxTimestamp) ? s.maxTimestamp : null })),
     state: content.state.map((s) => ({ task: s.task, node: s.node, bytes: toBase64(s.bytes) })),
+    prepared: (content.prepared ?? []).map((p) => ({ node: p.node, task: p.task ?? null, bytes: toBase64(p.bytes) })),
   }
-  return new TextEncoder().encode(JSON.stringify(json))
+  const body = new TextEncoder().encode(JSON.stringify(json))
+  const out = new Uint8Array(FRAME_HEADER_BYTES + body.length)
+  for (let i = 0; i < FRAME_MAGIC.length; i++) out[i] = FRAME_MAGIC.charCodeAt(i)
+  const view = new DataView(out.buffer)
+  view.setUint32(8, body.length, true)
+  view.setUint32(12, crc32c(body), true)
+  out.set(body, FRAME_HEADER_BYTES)
+  return out
+}
+
+/** The JSON body of version 2 bytes after checking length and checksum, or the bytes themselves (version 1). */
+function unframe(bytes: Uint8Array): Uint8Array {
+  const magic = String.fromCharCode(...bytes.subarray(0, FRAME_MAGIC.length))
+  if (magic !== FRAME_MAGIC) return bytes
+  if (bytes.length < FRAME_HEADER_BYTES) throw new StreamInputError(`checkpoint is torn: ${bytes.length} bytes, shorter than its ${FRAME_HEADER_BYTES}-byte header`)
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const length = view.getUint32(8, true)
+  const body = bytes.subarray(FRAME_HEADER_BYTES)
+  if (body.length !== length) throw new StreamInputError(`checkpoint is torn: its header announces ${length} body bytes, ${body.length} are present`)
+  const expected = view.getUint32(12, true)
+  const actual = crc32c(body)
+  if (actual !== expected) throw new StreamInputError(`checkpoint is corrupt: CRC-32C of the body is ${hex(actual)}, the header says ${hex(expected)}`)
+  return body
+}
+
+const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
+
+/** CRC-32C (Castagnoli) in plain JS, so checkpoints need neither Wasm nor Node. */
+const CRC32C_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+
+export function crc32c(bytes: Uint8Array): number {
+  let crc = 0xffffffff
+  for (let i = 0; i < bytes.length; i++) crc = CRC32C_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)
+  return (crc ^ 0xffffffff) >>> 0
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointContent {
   let json: any
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(unframe(bytes)))
   } catch (error) {
+    if (error instanceof StreamInputError) throw error
     throw new StreamInputError(`not a checkpoint: ${(error as Error).message}`)
   }
   if (json?.format !== CHECKPOINT_FORMAT) throw new StreamInputError(`not a checkpoint (format ${JSON.stringify(json?.format)}, expected "${CHECKPOINT_FORMAT}")`)
-  if (json.version !== CHECKPOINT_VERSION) throw new StreamInputError(`checkpoint version ${json.version} is not supported (this build reads version ${CHECKPOINT_VERSION})`)
+  if (!READABLE_VERSIONS.includes(json.version)) throw new StreamInputError(`checkpoint version ${json.version} is not supported (this build reads versions ${READABLE_VERSIONS.join(' and ')})`)
   if (!Array.isArray(json.splits) || !Array.isArray(json.state)) throw new StreamInputError('checkpoint is malformed: splits and state must be arrays')
   return {
     job: String(json.job),
@@ -78,42 +148,78 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContent {
     splits: json.splits.map((s: any) => ({ node: s.node, split: s.split, position: s.position ?? undefined, maxTimestamp: s.maxTimestamp ?? -Infinity })),
     state: json.state.map((s: any) => ({ task: s.task, node: s.node, bytes: fromBase64(s.bytes) })),
     notRestored: Array.isArray(json.notRestored) ? json.notRestored : [],
+    savepoint: json.savepoint === true,
+    prepared: Array.isArray(json.prepared) ? json.prepared.map((p: any) => ({ node: p.node, task: p.task ?? undefined, bytes: fromBase64(p.bytes) })) : [],
+    operators: Array.isArray(json.operators) ? json.operators.map((o: any) => ({ node: Number(o.node), uid: String(o.uid), kind: o.kind })) : undefined,
   }
 }
 
-/** The part of a checkpoint task `task` restores (same parallelism; rescaling goes through key groups, later). */
-export function restoreFor(content: CheckpointContent, task: number): TaskRestore {
+/**
+ * The part of a checkpoint task `task` of `parallelism` restores. At another
+ * parallelism than the checkpoint's, keyed state is regrouped by key group
+ * (rescale.ts). Node ids are the content's: prepareRestore (rescale.ts) first
+ * maps a checkpoint onto a changed job's operators by uid.
+ */
+export function restoreFor(content: CheckpointContent, task: number, parallelism = content.parallelism): TaskRestore {
   return {
+    // Split positions are per (source, split), whichever task now reads the split.
     splits: new Map(content.splits.map((s) => [`${s.node}/${s.split}`, { position: s.position, maxTimestamp: s.maxTimestamp }])),
-    state: new Map(content.state.filter((s) => s.task === task).map((s) => [s.node, s.bytes])),
+    state: parallelism === content.parallelism ? new Map(content.state.filter((s) => s.task === task).map((s) => [s.node, s.bytes])) : regroupForTask(content, task, parallelism),
   }
 }
 
-/** One task's part of a checkpoint (Task.snapshot()). */
+/** One task's part of a checkpoint (Task.snapshot(), plus its task-run sinks' prepare() results). */
 export interface TaskSnapshot {
   splits: CheckpointContent['splits']
   state: { node: number; bytes: Uint8Array }[]
   unsupported: number[]
+  prepared?: { node: number; bytes: Uint8Array }[]
 }
 
 /** How an executor quiesces its tasks for a checkpoint and lets them go again. */
 export interface CheckpointParticipants {
-  /** Stops every source split between batches and waits until nothing is in flight; then every task's snapshot. */
-  pauseAndSnapshot(id: number): Promise<TaskSnapshot[]>
+  /** Stops every source split between batches and waits until nothing is in flight; then every task's snapshot (task-run sinks prepared when `twoPhase`). */
+  pauseAndSnapshot(id: number, twoPhase: boolean): Promise<TaskSnapshot[]>
+  /** Phase one for the coordinator-run sinks that have prepare(). */
+  prepareSinks(id: number): Promise<{ node: number; bytes: Uint8Array }[]>
   /** Lets the sources go on. */
   resume(): void
-  /** The coordinator-run sinks' two-phase commit. */
-  commitSinks(checkpoint: Checkpoint): Promise<void>
+  /** Phase two in the coordinator: sinks that store the checkpoint themselves (`checkpoint(cp)`), then commit() of the prepared ones. */
+  commitSinks(checkpoint: Checkpoint, content: CheckpointContent, twoPhase: boolean): Promise<void>
+  /** Phase two in the tasks: each task-run sink commits what it prepared for checkpoint `id`. */
+  commitTaskSinks(id: number): Promise<void>
+}
+
+/** A checkpoint request: a periodic one, or a savepoint (optionally leaving the job paused so it can be cancelled with nothing processed after it). */
+export interface CheckpointRequest {
+  savepoint?: boolean
+  /** Do not resume the sources after a successful checkpoint (stop-with-savepoint). */
+  keepPaused?: boolean
+  /** Another durable write (the savepoint file) before the sinks commit. */
+  write?: (checkpoint: Checkpoint) => Promise<void>
+}
+
+export interface CheckpointCoordinatorOptions {
+  /** Sinks take part in two-phase commit (guarantee 'exactly-once'). */
+  twoPhase?: boolean
+  /** Writes a completed checkpoint durably (the checkpoint store) before any sink commits. */
+  persist?: (checkpoint: Checkpoint) => Promise<void>
+  /** Every completed checkpoint (the latest is what a restart restores when there is no store). */
+  onCompleted?: (checkpoint: Checkpoint) => void
+  /** A checkpoint still running after this long fails and the job goes on. Default 60 s. */
+  timeoutMs?: number
 }
 
 /** Checkpoints kept in the metrics history. */
 const CHECKPOINT_HISTORY = 20
+const DEFAULT_CHECKPOINT_TIMEOUT_MS = 60_000
 
 /**
  * Numbers checkpoints, runs one at a time (on demand or on an interval),
- * assembles the tasks' parts into checkpoint bytes, has the sinks commit, and
- * keeps the history the metrics show. A failed checkpoint is recorded and
- * the job goes on.
+ * assembles the tasks' parts into checkpoint bytes, writes them durably, has
+ * the sinks commit, and keeps the history the metrics show. A failed or
+ * timed-out checkpoint is recorded and the job goes on: nothing is committed
+ * for it, and the sources resume.
  */
 export class CheckpointCoordinator {
   readonly history: CheckpointMetrics[] = []
@@ -122,16 +228,25 @@ export class CheckpointCoordinator {
   private timer: ReturnType<typeof setInterval> | undefined
 
   constructor(
-    private readonly job: { name: string; parallelism: number; maxParallelism: number },
+    private readonly job: { name: string; parallelism: number; maxParallelism: number; operators?: OperatorIdentity[] },
     private readonly participants: CheckpointParticipants,
     restoredId = 0,
+    private readonly options: CheckpointCoordinatorOptions = {},
   ) {
     this.nextId = restoredId + 1
   }
 
-  /** Takes one now (or joins the one in progress). */
-  checkpoint(): Promise<Checkpoint> {
-    this.inProgress ??= this.take().finally(() => (this.inProgress = undefined))
+  /** Takes one now (or joins the periodic one in progress); a savepoint always takes its own, after the one in progress. */
+  checkpoint(request: CheckpointRequest = {}): Promise<Checkpoint> {
+    if (request.savepoint || request.keepPaused || request.write) {
+      const next = this.settled().then(() => this.checkpoint0(request))
+      return next
+    }
+    return this.checkpoint0(request)
+  }
+
+  private checkpoint0(request: CheckpointRequest): Promise<Checkpoint> {
+    this.inProgress ??= this.take(request).finally(() => (this.inProgress = undefined))
     return this.inProgress
   }
 
@@ -151,31 +266,72 @@ export class CheckpointCoordinator {
     if (this.timer !== undefined) clearInterval(this.timer)
   }
 
-  private async take(): Promise<Checkpoint> {
+  private async take(request: CheckpointRequest): Promise<Checkpoint> {
     const id = this.nextId++
     const startedAt = Date.now()
     const entry: CheckpointMetrics = { id, startedAt, durationMs: 0, bytes: 0, status: 'in-progress' }
     this.history.push(entry)
     if (this.history.length > CHECKPOINT_HISTORY) this.history.shift()
+    const timeoutMs = this.options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS
+    // A timed-out checkpoint may still be waiting on a task; `abandoned` keeps it from writing or committing later.
+    let abandoned = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    let committed = false
+    const work = this.run(id, startedAt, request, () => abandoned)
+    work.catch(() => {})
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abandoned = true
+        reject(new Error(`checkpoint ${id} took longer than ${timeoutMs} ms and was abandoned`))
+      }, timeoutMs)
+    })
     try {
-      const parts = await this.participants.pauseAndSnapshot(id)
-      const content: CheckpointContent = { job: this.job.name, id, createdAt: startedAt, parallelism: this.job.parallelism, maxParallelism: this.job.maxParallelism, splits: [], state: [], notRestored: [] }
-      parts.forEach((part, task) => {
-        content.splits.push(...part.splits)
-        content.state.push(...part.state.map((s) => ({ task, node: s.node, bytes: s.bytes })))
-        for (const n of part.unsupported) if (!content.notRestored.includes(n)) content.notRestored.push(n)
-      })
-      const checkpoint: Checkpoint = { id, bytes: encodeCheckpoint(content) }
-      await this.participants.commitSinks(checkpoint)
+      const checkpoint = await Promise.race([work, timeout])
+      committed = true
       entry.status = 'completed'
       entry.bytes = checkpoint.bytes.length
+      this.options.onCompleted?.(checkpoint)
       return checkpoint
     } catch (error) {
       entry.status = 'failed'
       throw error
     } finally {
+      clearTimeout(timer)
       entry.durationMs = Date.now() - startedAt
-      this.participants.resume()
+      if (!(committed && request.keepPaused)) this.participants.resume()
     }
+  }
+
+  private async run(id: number, startedAt: number, request: CheckpointRequest, abandoned: () => boolean): Promise<Checkpoint> {
+    const twoPhase = this.options.twoPhase === true
+    const parts = await this.participants.pauseAndSnapshot(id, twoPhase)
+    const content: CheckpointContent = {
+      job: this.job.name,
+      id,
+      createdAt: startedAt,
+      parallelism: this.job.parallelism,
+      maxParallelism: this.job.maxParallelism,
+      splits: [],
+      state: [],
+      notRestored: [],
+      savepoint: request.savepoint === true,
+      prepared: twoPhase ? await this.participants.prepareSinks(id) : [],
+      operators: this.job.operators,
+    }
+    parts.forEach((part, task) => {
+      content.splits.push(...part.splits)
+      content.state.push(...part.state.map((s) => ({ task, node: s.node, bytes: s.bytes })))
+      for (const n of part.unsupported) if (!content.notRestored.includes(n)) content.notRestored.push(n)
+      for (const p of part.prepared ?? []) content.prepared!.push({ node: p.node, task, bytes: p.bytes })
+    })
+    const checkpoint: Checkpoint = { id, bytes: encodeCheckpoint(content) }
+    if (abandoned()) throw new Error(`checkpoint ${id} was abandoned`)
+    // Durable first: a sink commits only output whose checkpoint a restart can find.
+    await this.options.persist?.(checkpoint)
+    await request.write?.(checkpoint)
+    if (abandoned()) throw new Error(`checkpoint ${id} was abandoned`)
+    await this.participants.commitSinks(checkpoint, content, twoPhase)
+    if (twoPhase) await this.participants.commitTaskSinks(id)
+    return checkpoint
   }
 }

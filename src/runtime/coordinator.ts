@@ -7,38 +7,68 @@ import type { JobGraph } from '../stream/dsl/job.js'
 import type { SinkContext, SinkWriter } from '../stream/sinks/spec.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import type { Batch } from './nodes.js'
-import type { SinkHandle } from './task.js'
+import { requireExactlyOnceSink, type DeliveryGuarantee, type SinkHandle } from './task.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
 
 export class CoordinatorSinks {
   private readonly writers = new Map<number, { writer: SinkWriter<unknown>; open: number }>()
-  readonly collected = new Map<string, unknown[]>()
 
   constructor(
     private readonly graph: JobGraph,
     private readonly tasks: number,
     private readonly eddy: unknown,
+    /** Shared by every attempt of a restarted job (collect sinks keep what earlier attempts wrote). */
+    readonly collected = new Map<string, unknown[]>(),
+    private readonly guarantee: DeliveryGuarantee = 'at-least-once',
   ) {}
 
   get context(): SinkContext {
-    return { eddy: this.eddy, collected: this.collected }
+    return { eddy: this.eddy, collected: this.collected, guarantee: this.guarantee }
   }
 
   /** Opens every coordinator-run sink before any task starts. */
   async openAll(): Promise<void> {
     for (const node of this.graph.nodes) {
       if (node.kind !== 'sink' || node.spec.runsIn !== 'coordinator') continue
-      this.writers.set(node.id, { writer: await node.spec.open(this.context), open: this.tasks })
+      const writer = await node.spec.open(this.context)
+      if (this.guarantee === 'exactly-once') requireExactlyOnceSink(node.spec.name, node.spec.kind, writer)
+      this.writers.set(node.id, { writer, open: this.tasks })
+    }
+  }
+
+  /** On a restore or restart, before any write: each two-phase sink finishes or discards what it had prepared (prepared bytes of coordinator-run sinks have no task). */
+  async recoverAll(checkpointId: number, prepared: { node: number; task?: number; bytes: Uint8Array }[]): Promise<void> {
+    for (const [id, { writer }] of this.writers) {
+      if (writer.recover === undefined) continue
+      const mine = prepared.find((p) => p.node === id && p.task === undefined)
+      await writer.recover(checkpointId, mine?.bytes)
+    }
+  }
+
+  /** Phase one of the coordinator-run sinks that two-phase commit. */
+  async prepareAll(checkpointId: number): Promise<{ node: number; bytes: Uint8Array }[]> {
+    const prepared: { node: number; bytes: Uint8Array }[] = []
+    for (const [node, { writer }] of this.writers) {
+      if (writer.prepare === undefined) continue
+      const bytes = await writer.prepare(checkpointId)
+      if (!(bytes instanceof Uint8Array)) throw new StreamConfigError(this.graph.nodes[node].name, `prepare(${checkpointId}) must return a Uint8Array, got ${typeof bytes}`)
+      prepared.push({ node, bytes })
+    }
+    return prepared
+  }
+
+  /** Phase two: the checkpoint is durable. Sinks that store checkpoints themselves get it; two-phase sinks commit what they prepared. */
+  async commitAll(checkpoint: { id: number; bytes: Uint8Array }, prepared: { node: number; task?: number; bytes: Uint8Array }[], twoPhase: boolean): Promise<void> {
+    for (const [node, { writer }] of this.writers) {
+      await writer.checkpoint?.(checkpoint)
+      if (!twoPhase || writer.commit === undefined) continue
+      const mine = prepared.find((p) => p.node === node && p.task === undefined)
+      if (mine !== undefined) await writer.commit(checkpoint.id, mine.bytes)
     }
   }
 
   write(node: number, batch: Batch): void | Promise<void> {
     return this.entry(node).writer.write(batch)
-  }
-
-  /** Hands a completed checkpoint to every coordinator-run sink that commits with checkpoints. */
-  async checkpointAll(checkpoint: { id: number; bytes: Uint8Array }): Promise<void> {
-    for (const { writer } of this.writers.values()) await writer.checkpoint?.(checkpoint)
   }
 
   /** One task finished feeding `node`; the last one closes the writer. */
@@ -62,7 +92,14 @@ export class CoordinatorSinks {
 
 /** A SinkHandle over a writer in this thread. */
 export function handleOf(writer: SinkWriter<unknown>): SinkHandle {
-  return { write: (b: Batch) => writer.write(b), close: () => writer.close?.(), result: writer.result === undefined ? undefined : () => writer.result?.() }
+  return {
+    write: (b: Batch) => writer.write(b),
+    close: () => writer.close?.(),
+    result: writer.result === undefined ? undefined : () => writer.result?.(),
+    prepare: writer.prepare === undefined ? undefined : (id) => writer.prepare!(id),
+    commit: writer.commit === undefined ? undefined : (id, prepared) => writer.commit!(id, prepared),
+    recover: writer.recover === undefined ? undefined : (id, prepared) => writer.recover!(id, prepared),
+  }
 }
 
 /** Adds task-run sink results to the job's collected output. */

@@ -41,4 +41,6 @@ export interface JobMetrics {
   /** Edges of the operator graph: from operator id to operator id. */
   edges: Array<{ from: number; to: number; keyed: boolean }>
   checkpoints: CheckpointMetrics[]
+  /** Times the job was restarted after a failure (restart strategy). */
+  restarts?: number
 }

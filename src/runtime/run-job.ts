@@ -11,9 +11,32 @@ import type { ExchangeMessage } from './keyed-nodes.js'
 import type { JobMetrics } from './metrics.js'
 import { Task, type TaskHost } from './task.js'
 import { defaultAggregatorFactory } from './aggregators.js'
-import { CheckpointCoordinator, decodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent } from './checkpoint.js'
+import { CheckpointCoordinator, decodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent, type CheckpointCoordinatorOptions, type CheckpointRequest } from './checkpoint.js'
+import type { DeliveryGuarantee } from './task.js'
+import { restoreForTask, taskPrepared, type RecoverPoint } from './recovery.js'
+import { operatorUids, prepareRestore } from './rescale.js'
+import { checkGuarantee, checkRestart, superviseJob, type RestartStrategy } from './supervisor.js'
 
 export type { Checkpoint } from './checkpoint.js'
+export type { DeliveryGuarantee } from './task.js'
+export type { RestartStrategy } from './supervisor.js'
+
+/** Where and how often checkpoints are taken (Node: the directory is a checkpoint store). */
+export interface CheckpointsOptions {
+  /** Directory for completed checkpoints, each written atomically; the job resumes from the newest on start (see `resume`). */
+  dir?: string
+  /** Take one this often (ms). */
+  intervalMs?: number
+  /** Completed checkpoints kept in `dir`. Default 3. */
+  retain?: number
+  /** A checkpoint still running after this long fails; the job goes on. Default 60 000. */
+  timeoutMs?: number
+}
+
+/** A savepoint: a checkpoint written to a file of the caller's choosing, never deleted by retention. */
+export interface Savepoint extends Checkpoint {
+  path: string
+}
 
 export interface RunJobOptions {
   /** Passed to the job's build function in every thread (must be structured-clonable for workers). */
@@ -28,12 +51,22 @@ export interface RunJobOptions {
   eddy?: unknown
   /** Cancels the job. */
   signal?: AbortSignal
-  /** Take a checkpoint this often (ms; inline executor). A failed checkpoint is recorded and the job goes on. */
+  /** Take a checkpoint this often (ms). A failed checkpoint is recorded and the job goes on. Same as `checkpoints.intervalMs`. */
   checkpointIntervalMs?: number
+  /** Checkpoint store and interval. */
+  checkpoints?: CheckpointsOptions
+  /** With `checkpoints.dir`: 'latest' (default) resumes from the newest complete checkpoint there; false starts afresh. */
+  resume?: 'latest' | false
+  /** What a failure may cost (docs/checkpoints.md). Default 'at-least-once'. */
+  guarantee?: DeliveryGuarantee
+  /** Restart after a failure (a task error, a worker thread that died). Default: none, the job fails. */
+  restart?: RestartStrategy
   /** Micro-batch trigger (Spark style): sources read and process what has arrived once per interval (ms). Default: continuous. */
   microBatchMs?: number
-  /** Resume from a checkpoint (its bytes, e.g. from a sink's record of the last one it committed). */
-  restore?: Checkpoint
+  /** Resume from a checkpoint or savepoint: its bytes (e.g. a sink's record of the last one it committed) or a file path (Node). */
+  restore?: Checkpoint | Uint8Array | string
+  /** Restore even when the checkpoint holds state for operators (matched by uid) this job no longer has: that state is dropped. Default false: refused, naming them. */
+  allowNonRestoredState?: boolean
 }
 
 export interface JobResult {
@@ -56,6 +89,19 @@ export interface JobHandle {
   cancel(): Promise<void>
   /** Takes a checkpoint now: pauses the sources between batches, snapshots state and positions, commits the sinks. */
   checkpoint(): Promise<Checkpoint>
+  /** Takes a checkpoint and writes it to `path` (a file, or `savepoint-<id>.ckpt` in a directory), marked as a savepoint (Node). */
+  savepoint(path: string): Promise<Savepoint>
+  /** Takes a savepoint, then cancels with nothing processed after it (open windows do not fire). */
+  stopWithSavepoint(path: string): Promise<Savepoint>
+}
+
+/** One run of a job between failures (the supervisor restarts attempts). */
+export interface AttemptHandle {
+  readonly name: string
+  metrics(): JobMetrics
+  readonly done: Promise<JobResult>
+  cancel(): Promise<void>
+  checkpoint(request?: CheckpointRequest): Promise<Checkpoint>
 }
 
 function checkParallelism(options: RunJobOptions): { parallelism: number; maxParallelism: number } {
@@ -100,26 +146,86 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   const params = options.params ?? {}
   const graph = buildGraph(job, params)
   const sourceContext: SourceContext = { eddy: options.eddy, nowMs: () => Date.now() }
-  const splitCounts = await planSplits(graph, parallelism, sourceContext)
-  const sinks = new CoordinatorSinks(graph, parallelism, options.eddy)
-  await sinks.openAll()
-  const aggregator = new MetricsAggregator(graph, parallelism, executor)
   if (options.microBatchMs !== undefined && !(options.microBatchMs > 0)) throw new StreamConfigError('microBatchMs', `must be a number of ms > 0, got ${String(options.microBatchMs)}`)
-  if (options.checkpointIntervalMs !== undefined && !(options.checkpointIntervalMs > 0)) throw new StreamConfigError('checkpointIntervalMs', `must be a number of ms > 0, got ${String(options.checkpointIntervalMs)}`)
-  const restore = options.restore === undefined ? undefined : decodeCheckpoint(options.restore.bytes)
-  if (restore !== undefined) {
-    if (restore.job !== graph.name) throw new StreamConfigError('restore', `the checkpoint is of job "${restore.job}", not "${graph.name}"`)
-    if (restore.parallelism !== parallelism || restore.maxParallelism !== maxParallelism) {
-      throw new StreamConfigError('restore', `the checkpoint was taken at parallelism ${restore.parallelism} (max ${restore.maxParallelism}); resume at the same parallelism`)
-    }
-  }
+  const intervalMs = checkInterval(options)
+  const guarantee = checkGuarantee(options.guarantee, { checkpoints: options.checkpoints !== undefined || intervalMs !== undefined })
+  const restart = checkRestart(options.restart, guarantee)
+  if (options.resume !== undefined && options.resume !== 'latest' && options.resume !== false) throw new StreamConfigError('resume', `must be 'latest' or false, got ${String(options.resume)}`)
+  if (options.checkpoints?.dir !== undefined && !isNode) throw new StreamConfigError('checkpoints.dir', 'a checkpoint store needs Node; take checkpoints with handle.checkpoint() here')
   if (executor === 'workers') {
     if (!isNode) throw new StreamConfigError('executor', "'workers' needs Node; use 'inline' here")
     if (job.module === undefined) throw new StreamConfigError('job.module', `job "${job.name}" must be loaded from its module to run on workers: defineJob({ module: import.meta.url, ... }) or runJob('./job.ts')`)
-    const { startWorkerJob } = await import('./workers.js')
-    return startWorkerJob({ job, graph, params, parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, microBatchMs: options.microBatchMs, checkpointIntervalMs: options.checkpointIntervalMs, restore })
   }
-  return startInlineJob(graph, { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, checkpointIntervalMs: options.checkpointIntervalMs, restore, microBatchMs: options.microBatchMs })
+  const store = options.checkpoints?.dir === undefined ? undefined : await (await import('./checkpoint-store.js')).CheckpointStore.open({ dir: options.checkpoints.dir, retain: options.checkpoints.retain })
+  const initial = options.restore !== undefined ? await readRestore(options.restore) : store !== undefined && options.resume !== false ? (await store.latest())?.content : undefined
+  if (initial !== undefined) checkRestoreFits(initial, graph.name, parallelism, maxParallelism)
+  // Every attempt shares the collected output, and a restart resumes from the newest checkpoint completed by any attempt.
+  const collected = new Map<string, unknown[]>()
+  let lastCompleted: Checkpoint | undefined
+  const checkpointOptions: CheckpointCoordinatorOptions = {
+    twoPhase: guarantee === 'exactly-once',
+    persist: store === undefined ? undefined : async (checkpoint) => void (await store.write(checkpoint)),
+    onCompleted: (checkpoint) => (lastCompleted = checkpoint),
+    timeoutMs: options.checkpoints?.timeoutMs,
+  }
+  const attempt = async (restore: CheckpointContent | undefined, recoverFrom: RecoverPoint | undefined): Promise<AttemptHandle> => {
+    const graph = buildGraph(job, params)
+    const splitCounts = await planSplits(graph, parallelism, sourceContext)
+    const sinks = new CoordinatorSinks(graph, parallelism, options.eddy, collected, guarantee)
+    await sinks.openAll()
+    if (recoverFrom !== undefined) await sinks.recoverAll(recoverFrom.checkpointId, recoverFrom.prepared)
+    const aggregator = new MetricsAggregator(graph, parallelism, executor)
+    // State matched to this version of the job's operators by uid (rescale.ts); tasks regroup keyed state by key group.
+    if (restore !== undefined) restore = prepareRestore(restore, { graph, parallelism, maxParallelism, splitCounts, allowNonRestoredState: options.allowNonRestoredState })
+    const common = { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, microBatchMs: options.microBatchMs, checkpointIntervalMs: intervalMs, restore, guarantee, recoverFrom, checkpointOptions }
+    if (executor === 'workers') {
+      const { startWorkerJob } = await import('./workers.js')
+      return startWorkerJob({ job, graph, params, ...common })
+    }
+    return startInlineJob(graph, common)
+  }
+  return superviseJob({
+    name: graph.name,
+    attempt,
+    initial,
+    restart,
+    // The store's newest complete checkpoint (it survives even a failed commit), else the newest this process took.
+    latest: async () => (store !== undefined ? (await store.latest())?.content : undefined) ?? (lastCompleted === undefined ? initial : decodeCheckpoint(lastCompleted.bytes)),
+  })
+}
+
+function checkInterval(options: RunJobOptions): number | undefined {
+  const { checkpointIntervalMs } = options
+  const fromCheckpoints = options.checkpoints?.intervalMs
+  for (const [name, value] of [['checkpointIntervalMs', checkpointIntervalMs], ['checkpoints.intervalMs', fromCheckpoints]] as const) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) throw new StreamConfigError(name, `must be a number of ms > 0, got ${String(value)}`)
+  }
+  if (options.checkpoints !== undefined && (typeof options.checkpoints !== 'object' || options.checkpoints === null)) throw new StreamConfigError('checkpoints', 'must be an object { dir?, intervalMs?, retain?, timeoutMs? }')
+  const timeoutMs = options.checkpoints?.timeoutMs
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs > 0)) throw new StreamConfigError('checkpoints.timeoutMs', `must be a number of ms > 0, got ${String(timeoutMs)}`)
+  return fromCheckpoints ?? checkpointIntervalMs
+}
+
+/** A restore option as checkpoint content: bytes as given, or a file read and checked (Node). */
+async function readRestore(restore: Checkpoint | Uint8Array | string): Promise<CheckpointContent> {
+  if (typeof restore === 'string') {
+    if (!isNode) throw new StreamConfigError('restore', 'a checkpoint file needs Node; pass the bytes here')
+    return (await (await import('./checkpoint-store.js')).readCheckpointFile(restore)).content
+  }
+  if (restore instanceof Uint8Array) return decodeCheckpoint(restore)
+  if (restore === null || typeof restore !== 'object' || !(restore.bytes instanceof Uint8Array)) throw new StreamConfigError('restore', 'must be checkpoint bytes, { id, bytes } or a checkpoint file path')
+  return decodeCheckpoint(restore.bytes)
+}
+
+function checkRestoreFits(restore: CheckpointContent, name: string, parallelism: number, maxParallelism: number): void {
+  if (restore.job !== name) throw new StreamConfigError('restore', `the checkpoint is of job "${restore.job}", not "${name}"`)
+  // Keyed state moves between tasks by key group only where restoreFor knows the new parallelism (its third parameter).
+  if (restore.parallelism !== parallelism && restoreFor.length < 3) {
+    throw new StreamConfigError('restore', `the checkpoint was taken at parallelism ${restore.parallelism}; this build resumes only at the same parallelism, got ${parallelism}`)
+  }
+  if (restore.maxParallelism !== maxParallelism) {
+    throw new StreamConfigError('restore', `the checkpoint was taken with maxParallelism ${restore.maxParallelism} (its number of key groups); resume with the same maxParallelism, got ${maxParallelism}`)
+  }
 }
 
 /** Runs a job to its end. */
@@ -138,10 +244,13 @@ interface InlineSetup {
   checkpointIntervalMs?: number
   restore?: CheckpointContent
   microBatchMs?: number
+  guarantee: DeliveryGuarantee
+  recoverFrom?: RecoverPoint
+  checkpointOptions: CheckpointCoordinatorOptions
 }
 
 /** Every task in this thread; keyBy hands records to the owning task directly. */
-async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobHandle> {
+async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<AttemptHandle> {
   const { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator } = setup
   const tasks: Task[] = []
   const started = Date.now()
@@ -164,7 +273,9 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
       exchange,
       splitCounts,
       sink: async (node) => sinks.handleFor(node),
-      restore: setup.restore === undefined ? undefined : restoreFor(setup.restore, t),
+      restore: setup.restore === undefined ? undefined : restoreForTask(setup.restore, t, parallelism),
+      guarantee: setup.guarantee,
+      recoverSinks: setup.recoverFrom === undefined ? undefined : { checkpointId: setup.recoverFrom.checkpointId, prepared: taskPrepared(setup.recoverFrom, t, parallelism) },
       openSplit: async (node, split, splits, from) => {
         const reader = await openSplitHere(node, split, splits, sourceContext, from)
         return reader
@@ -178,30 +289,39 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<JobH
   }
 
   const checkpoints = new CheckpointCoordinator(
-    { name: graph.name, parallelism, maxParallelism },
+    { name: graph.name, parallelism, maxParallelism, operators: operatorUids(graph) },
     {
-      async pauseAndSnapshot() {
+      async pauseAndSnapshot(id, twoPhase) {
         gate = new Promise<void>((resolve) => (openGate = resolve))
         // every split parked between batches (inline keyBy delivers synchronously: nothing else is in flight)
         while (tasks.some((t) => t.busySplits > 0)) await new Promise((resolve) => setTimeout(resolve, 1))
         for (const t of tasks) await t.drainSinks()
-        return tasks.map((t) => t.snapshot())
+        const parts = []
+        for (const t of tasks) parts.push({ ...t.snapshot(), prepared: twoPhase ? await t.prepareSinks(id) : undefined })
+        return parts
       },
+      prepareSinks: (id) => sinks.prepareAll(id),
       resume() {
         gate = undefined
         openGate()
       },
-      commitSinks: (checkpoint) => sinks.checkpointAll(checkpoint),
+      commitSinks: (checkpoint, content, twoPhase) => sinks.commitAll(checkpoint, content.prepared ?? [], twoPhase),
+      async commitTaskSinks(id) {
+        for (const t of tasks) await t.commitSinks(id)
+      },
     },
-    setup.restore?.id,
+    setup.restore?.id ?? setup.recoverFrom?.checkpointId,
+    setup.checkpointOptions,
   )
-  const checkpoint = (): Promise<Checkpoint> => (status === 'running' ? checkpoints.checkpoint() : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`)))
+  const checkpoint = (request?: CheckpointRequest): Promise<Checkpoint> => (status === 'running' ? checkpoints.checkpoint(request) : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`)))
   checkpoints.every(setup.checkpointIntervalMs, () => status === 'running')
   for (const task of tasks) await task.open()
   const metrics = (): JobMetrics => ({ ...aggregator.combine(tasks.map((t) => t.metrics()), status), checkpoints: checkpoints.history.map((h) => ({ ...h })) })
   const onAbort = () => {
     cancelled = true
     for (const t of tasks) t.cancel()
+    // A stop-with-savepoint leaves the gate closed; the cancelled splits must still get past it to end.
+    openGate()
   }
   setup.signal?.addEventListener('abort', onAbort)
   const done = (async (): Promise<JobResult> => {

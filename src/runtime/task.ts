@@ -23,6 +23,27 @@ export interface SinkHandle {
   close(): void | Promise<void>
   /** A task-run writer's result (sinks.fold). */
   result?(): unknown
+  /** A task-run writer's two-phase commit (SinkWriter.prepare / commit / recover). */
+  prepare?(checkpointId: number): Uint8Array | Promise<Uint8Array>
+  commit?(checkpointId: number, prepared: Uint8Array): void | Promise<void>
+  recover?(checkpointId: number, prepared: Uint8Array | undefined): void | Promise<void>
+}
+
+/** The delivery guarantee a job runs under (see docs/checkpoints.md). */
+export type DeliveryGuarantee = 'at-most-once' | 'at-least-once' | 'exactly-once'
+
+/** Sinks that write nothing anywhere cannot break exactly-once. */
+const OUTPUT_FREE_SINKS = new Set(['discard'])
+
+/** Refuses, under exactly-once, a sink writer that can neither two-phase commit nor store checkpoints itself. */
+export function requireExactlyOnceSink(name: string, kind: string, writer: { prepare?: unknown; commit?: unknown; checkpoint?: unknown }): void {
+  if (OUTPUT_FREE_SINKS.has(kind)) return
+  if (typeof writer.checkpoint === 'function') return
+  if (typeof writer.prepare === 'function' && typeof writer.commit === 'function') return
+  throw new StreamConfigError(
+    'guarantee',
+    `'exactly-once' needs every sink to take part in checkpoints, and ${name} (kind ${kind}) has neither prepare()/commit() nor checkpoint(); use a transactional or idempotent sink, or guarantee 'at-least-once'`,
+  )
 }
 
 export interface TaskHost {
@@ -36,6 +57,10 @@ export interface TaskHost {
   openSplit(node: GraphNode & { kind: 'source' }, split: number, splits: number, from?: number): Promise<SourceReader<unknown>>
   /** State to resume from (a checkpoint's part for this task). */
   readonly restore?: TaskRestore
+  /** Default 'at-least-once'. Under 'exactly-once' task-run sinks must two-phase commit. */
+  readonly guarantee?: DeliveryGuarantee
+  /** On a restore or restart: the checkpoint resumed from and its task-run sinks' prepared bytes (by sink node), for recover(). */
+  readonly recoverSinks?: { checkpointId: number; prepared: Map<number, Uint8Array[]> }
   /** A promise while downstream (exchange credits, sinks) is full; undefined to go on. */
   backpressure(): Promise<void> | undefined
   nowMs(): number
@@ -157,8 +182,10 @@ export class Task {
         return new ForwardNode(node)
       case 'sink': {
         const handle = await this.host.sink(node)
+        if (node.spec.runsIn === 'task') await this.prepareTaskSink(node, handle)
         const sink = new SinkNode(node, (b) => handle.write(b), () => handle.close())
         this.sinks.push(sink)
+        this.sinkHandles.push({ node: node.id, handle })
         if (handle.result !== undefined && node.spec.collectName !== undefined) this.sinkResults.push({ name: node.spec.collectName, result: handle.result })
         return sink
       }
@@ -167,6 +194,42 @@ export class Task {
         return createKeyedNode(node)
     }
   }
+
+  /** Task-run sinks: exactly-once validation, and recover() before any write when resuming. */
+  private async prepareTaskSink(node: GraphNode & { kind: 'sink' }, handle: SinkHandle): Promise<void> {
+    if (this.host.guarantee === 'exactly-once') requireExactlyOnceSink(node.spec.name, node.spec.kind, handle)
+    const recover = this.host.recoverSinks
+    if (recover === undefined || handle.recover === undefined) return
+    const prepared = recover.prepared.get(node.id) ?? []
+    if (prepared.length === 0) await handle.recover(recover.checkpointId, undefined)
+    for (const bytes of prepared) await handle.recover(recover.checkpointId, bytes)
+  }
+
+  /** What each prepared task-run sink returned for the checkpoint in progress, kept for commitSinks. */
+  private preparedSinks: { node: number; bytes: Uint8Array }[] = []
+  private preparedId = -1
+
+  /** Phase one for this task's two-phase-commit sinks (after drainSinks, while the sources are parked). */
+  async prepareSinks(checkpointId: number): Promise<{ node: number; bytes: Uint8Array }[]> {
+    const prepared: { node: number; bytes: Uint8Array }[] = []
+    for (const { node, handle } of this.sinkHandles) {
+      if (handle.prepare === undefined) continue
+      const bytes = await handle.prepare(checkpointId)
+      if (!(bytes instanceof Uint8Array)) throw new StreamConfigError(this.graph.nodes[node].name, `prepare(${checkpointId}) must return a Uint8Array, got ${typeof bytes}`)
+      prepared.push({ node, bytes })
+    }
+    this.preparedSinks = prepared
+    this.preparedId = checkpointId
+    return prepared
+  }
+
+  /** Phase two: checkpoint `checkpointId` is durable; each sink commits what it prepared for it. */
+  async commitSinks(checkpointId: number): Promise<void> {
+    if (checkpointId !== this.preparedId) throw new Error(`task ${this.host.task}: asked to commit checkpoint ${checkpointId}, but prepared ${this.preparedId}`)
+    for (const { node, bytes } of this.preparedSinks) await this.sinkHandles.find((s) => s.node === node)!.handle.commit?.(checkpointId, bytes)
+  }
+
+  private readonly sinkHandles: { node: number; handle: SinkHandle }[] = []
 
   private requireKeyed(node: GraphNode, input: number): void {
     if (this.graph.nodes[input].kind !== 'keyBy') throw new StreamConfigError(node.name, `operator ${node.id} needs a keyed input: call .keyBy(...) before it`)

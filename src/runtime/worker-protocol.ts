@@ -18,6 +18,10 @@ export interface TaskInit {
   /** In-flight batches per peer before the sender waits. */
   credits: number
   microBatchMs?: number
+  /** Default 'at-least-once'. */
+  guarantee?: import('./task.js').DeliveryGuarantee
+  /** On a restore or restart: the checkpoint resumed from and this task's sinks' prepared bytes, for recover(). */
+  recoverSinks?: { checkpointId: number; prepared: [number, Uint8Array[]][] }
   /** This task's part of a checkpoint to resume from. */
   restore?: { splits: [string, { position: number | undefined; maxTimestamp: number }][]; state: [number, Uint8Array][] }
 }
@@ -31,6 +35,7 @@ export type ToCoordinator =
   /** Reply to pause and counts: this task's sources are parked; peer messages sent to and received from each task so far. */
   | { type: 'paused'; sent: number[]; received: number[] }
   | { type: 'snapshot'; part: import('./checkpoint.js').TaskSnapshot }
+  | { type: 'committed' }
   | { type: 'error'; message: string }
   /** The start handshake is done: the task reads its sources now. */
   | { type: 'running' }
@@ -42,7 +47,10 @@ export type ToTask =
   | { type: 'pause' }
   /** Report counters again (the coordinator waits until no peer message is in flight). */
   | { type: 'counts' }
-  | { type: 'snapshot' }
+  /** Snapshot this task; with twoPhase, its task-run sinks prepare for checkpoint `id` first. */
+  | { type: 'snapshot'; id: number; twoPhase: boolean }
+  /** Checkpoint `id` is durable: task-run sinks commit what they prepared. Answered with 'committed'. */
+  | { type: 'commit'; id: number }
   | { type: 'resume' }
 
 export type PeerMessage =

@@ -12,6 +12,7 @@ import { Task, type TaskHost } from './task.js'
 import type { PeerMessage, TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
 import { defaultAggregatorFactory } from './aggregators.js'
 import { handleOf } from './coordinator.js'
+import type { TaskSnapshot } from './checkpoint.js'
 
 const METRICS_INTERVAL_MS = 500
 
@@ -50,8 +51,12 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
       } else if (message.type === 'counts') reportCounts()
       else if (message.type === 'snapshot') {
         await task!.drainSinks()
-        const part = task!.snapshot()
+        const part: TaskSnapshot = task!.snapshot()
+        if (message.twoPhase) part.prepared = await task!.prepareSinks(message.id)
         control.postMessage({ type: 'snapshot', part } satisfies ToCoordinator)
+      } else if (message.type === 'commit') {
+        await task!.commitSinks(message.id)
+        control.postMessage({ type: 'committed' } satisfies ToCoordinator)
       } else if (message.type === 'resume') {
         gate = undefined
         openGate()
@@ -68,7 +73,7 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
       openGate()
       return
     }
-    if (message.type === 'pause' || message.type === 'counts' || message.type === 'snapshot' || message.type === 'resume') {
+    if (message.type === 'pause' || message.type === 'counts' || message.type === 'snapshot' || message.type === 'commit' || message.type === 'resume') {
       void onCheckpointMessage(message)
       return
     }
@@ -143,6 +148,8 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
     nowMs: () => Date.now(),
     aggregatorFactory: defaultAggregatorFactory,
     microBatchMs: init.microBatchMs,
+    guarantee: init.guarantee,
+    recoverSinks: init.recoverSinks === undefined ? undefined : { checkpointId: init.recoverSinks.checkpointId, prepared: new Map(init.recoverSinks.prepared) },
   }
 
   task = new Task(graph, host)

@@ -9,15 +9,18 @@ import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import { decodeBatch, encodeBatch } from './codec.js'
 import { collectResults, openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
 import type { TaskOutcome } from './worker-task.js'
-import { CheckpointCoordinator, restoreFor, type CheckpointContent } from './checkpoint.js'
+import { CheckpointCoordinator, type CheckpointContent, type CheckpointCoordinatorOptions } from './checkpoint.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
-import type { JobHandle, JobResult } from './run-job.js'
+import type { AttemptHandle, JobResult } from './run-job.js'
 import type { TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
+import { restoreForTask, taskPrepared, type RecoverPoint } from './recovery.js'
+import { operatorUids } from './rescale.js'
+import type { DeliveryGuarantee } from './task.js'
 
 /** Task `task`'s part of a checkpoint, as plain data for the worker's init message. */
-function restoreInit(content: CheckpointContent | undefined, task: number): TaskInit['restore'] {
+function restoreInit(content: CheckpointContent | undefined, task: number, parallelism: number): TaskInit['restore'] {
   if (content === undefined) return undefined
-  const part = restoreFor(content, task)
+  const part = restoreForTask(content, task, parallelism)
   return { splits: [...part.splits], state: [...part.state] }
 }
 
@@ -38,9 +41,13 @@ export interface WorkerJobSetup {
   microBatchMs?: number
   checkpointIntervalMs?: number
   restore?: CheckpointContent
+  guarantee: DeliveryGuarantee
+  /** Set on a restore or restart: sinks recover() from it before any write. */
+  recoverFrom?: RecoverPoint
+  checkpointOptions: CheckpointCoordinatorOptions
 }
 
-export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> {
+export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHandle> {
   const { job, graph, parallelism, sinks, sourceContext, aggregator } = setup
   const started = Date.now()
   let status: JobMetrics['status'] = 'running'
@@ -72,7 +79,9 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       peers: peers[task],
       credits: CREDITS,
       microBatchMs: setup.microBatchMs,
-      restore: restoreInit(setup.restore, task),
+      restore: restoreInit(setup.restore, task, parallelism),
+      guarantee: setup.guarantee,
+      recoverSinks: setup.recoverFrom === undefined ? undefined : { checkpointId: setup.recoverFrom.checkpointId, prepared: [...taskPrepared(setup.recoverFrom, task, parallelism)] },
     }
     const transfer = [control.port2, ...peers[task].filter((p): p is MessagePort => p !== null)]
     return pool.run(init, { transferList: transfer as never }) as Promise<TaskOutcome>
@@ -87,7 +96,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       if (++runningTasks === parallelism) allRunning()
       return
     }
-    if (message.type === 'paused' || message.type === 'snapshot' || message.type === 'error') {
+    if (message.type === 'paused' || message.type === 'snapshot' || message.type === 'committed' || message.type === 'error') {
       checkpointReplies[task]?.(message)
       return
     }
@@ -156,9 +165,9 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
     return JSON.stringify(counts.map((c) => [c.sent, c.received]))
   }
   const checkpoints = new CheckpointCoordinator(
-    { name: graph.name, parallelism, maxParallelism: setup.maxParallelism },
+    { name: graph.name, parallelism, maxParallelism: setup.maxParallelism, operators: operatorUids(graph) },
     {
-      async pauseAndSnapshot() {
+      async pauseAndSnapshot(id, twoPhase) {
         await running
         let previous: string | undefined
         for (let replies = await ask({ type: 'pause' }); ; replies = await ask({ type: 'counts' })) {
@@ -167,15 +176,20 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
           previous = state
           await new Promise((resolve) => setTimeout(resolve, 1))
         }
-        const parts = (await ask({ type: 'snapshot' })) as (ToCoordinator & { type: 'snapshot' })[]
+        const parts = (await ask({ type: 'snapshot', id, twoPhase })) as (ToCoordinator & { type: 'snapshot' })[]
         return parts.map((p) => p.part)
       },
+      prepareSinks: (id) => sinks.prepareAll(id),
       resume() {
         for (const port of controls) port.postMessage({ type: 'resume' } satisfies ToTask)
       },
-      commitSinks: (checkpoint) => sinks.checkpointAll(checkpoint),
+      commitSinks: (checkpoint, content, twoPhase) => sinks.commitAll(checkpoint, content.prepared ?? [], twoPhase),
+      async commitTaskSinks(id) {
+        await ask({ type: 'commit', id })
+      },
     },
-    setup.restore?.id,
+    setup.restore?.id ?? setup.recoverFrom?.checkpointId,
+    setup.checkpointOptions,
   )
   checkpoints.every(setup.checkpointIntervalMs, () => status === 'running')
   const metrics = (): JobMetrics => ({ ...aggregator.combine(latest, status), checkpoints: checkpoints.history.map((h) => ({ ...h })) })
@@ -220,6 +234,6 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<JobHandle> 
       cancelAll()
       await done.catch(() => {})
     },
-    checkpoint: () => (status === 'running' ? checkpoints.checkpoint() : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`))),
+    checkpoint: (request) => (status === 'running' ? checkpoints.checkpoint(request) : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`))),
   }
 }

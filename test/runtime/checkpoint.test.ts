@@ -52,7 +52,7 @@ describe('checkpoints', () => {
     const other = encode({ format: 'eddy/checkpoint', version: 1, job: 'other', id: 1, parallelism: 1, maxParallelism: 128, splits: [], state: [] })
     await expect(runJob(job, { params, restore: { id: 1, bytes: other } })).rejects.toThrow(/job "other", not "checkpointed"/)
     await expect(runJob(job, { params, restore: { id: 1, bytes: encode({ format: 'zip' }) } })).rejects.toThrow(/not a checkpoint/)
-    await expect(runJob(job, { params, restore: { id: 1, bytes: encode({ format: 'eddy/checkpoint', version: 2 }) } })).rejects.toThrow(/version 2 is not supported/)
+    await expect(runJob(job, { params, restore: { id: 1, bytes: encode({ format: 'eddy/checkpoint', version: 3 }) } })).rejects.toThrow(/version 3 is not supported/)
     await expect(runJob(job, { params, restore: { id: 1, bytes: new Uint8Array([0xff, 0xfe]) } })).rejects.toThrow(/not a checkpoint/)
   })
 })

@@ -54,6 +54,12 @@ export interface SinkContext {
   readonly eddy?: unknown
   /** Collected output of `sinks.collect()` sinks, by sink name. */
   readonly collected: Map<string, unknown[]>
+  /**
+   * The job's delivery guarantee (see docs/checkpoints.md). Under anything but
+   * 'exactly-once' the runtime never calls prepare/commit, so a sink that
+   * can write either way should write directly then.
+   */
+  readonly guarantee?: 'at-most-once' | 'at-least-once' | 'exactly-once'
 }
 
 export interface SinkSpec<T> {
