@@ -1,0 +1,264 @@
+// The crash soak: the soak job (job.ts) over a fixed input (input.ts), killed
+// with SIGKILL at seeded random moments and restarted, `cycles` times, then
+// run to the end; its committed results are compared with those of a run of
+// the same input that never failed (compare.ts).
+//
+// Each life of the job is a child process (child.ts) on the soak's data
+// directory. A kill lands either while the child starts (restoring the last
+// checkpoint, opening the log and the database) or at a random delay after it
+// reported `ready` (processing, checkpointing, committing). The job is paced
+// so that it cannot finish before the last kill: its input takes `margin`
+// times the sum of all kill delays to read, so every cycle kills a running job.
+// The last life runs unpaced to the end.
+import { spawn } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import Database from 'better-sqlite3'
+import { Eddy } from '../eddy.js'
+import { DB_FILE } from './child-constants.js'
+import { compareWindows, identical, type Comparison } from './compare.js'
+import { produceInput, readings, seededRandom } from './input.js'
+import { TABLE, type WindowRow } from './job.js'
+
+export interface SoakOptions {
+  /** Kill-and-restart cycles. */
+  cycles: number
+  /** Seeds the input and the kill moments. Default 1. */
+  seed?: number
+  /** Input readings. Default 12 000. */
+  records?: number
+  /** Kill delay after `ready`, ms: uniform in [min, max]. Default 150..600. */
+  killDelayMinMs?: number
+  killDelayMaxMs?: number
+  /** Share of kills that land during start-up instead. Default 0.2. */
+  startupKillShare?: number
+  /** Checkpoint period of the job, ms. Default 100. */
+  checkpointIntervalMs?: number
+  /** Where the data directories go (default: a new temporary directory, removed at the end unless `keep`). */
+  dir?: string
+  keep?: boolean
+  /** Progress lines (default: none). */
+  log?: (line: string) => void
+}
+
+export interface SoakResult {
+  seed: number
+  records: number
+  cycles: number
+  /** SIGKILLs delivered to a running job (must equal cycles). */
+  kills: number
+  /** Of those, during start-up (before `ready`). */
+  startupKills: number
+  /** Lives that resumed from a committed checkpoint. */
+  restores: number
+  /** The last checkpoint id committed to the soak's database. */
+  lastCheckpointId: number | undefined
+  paceRecordsPerSecond: number
+  sqlite: Comparison
+  /** True when the committed outputs equal the reference's. */
+  identical: boolean
+  durationMs: number
+  referenceMs: number
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const CHILD = join(ROOT, 'src', 'soak', 'child.ts')
+/** How long a life may take to report `ready` before the soak gives up on it. */
+const READY_TIMEOUT_MS = 60_000
+/** Output of a child kept for an error message. */
+const OUTPUT_CHARS_MAX = 8_000
+const STARTUP_GUESS_MS = 800
+const PACE_MARGIN = 1.5
+
+interface Life {
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  ready: Promise<number>
+  kill(): void
+  output(): string
+  resumedFrom(): string | undefined
+}
+
+function startLife(dataDir: string, pace: number, checkpointIntervalMs: number): Life {
+  const startedAt = performance.now()
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(pace), String(checkpointIntervalMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  let text = ''
+  let resumed: string | undefined
+  let onReady: (ms: number) => void = () => {}
+  const ready = new Promise<number>((resolve) => (onReady = resolve))
+  const keep = (chunk: Buffer) => {
+    text = (text + chunk.toString()).slice(-OUTPUT_CHARS_MAX)
+  }
+  let line = ''
+  child.stdout!.on('data', (chunk: Buffer) => {
+    keep(chunk)
+    line += chunk.toString()
+    const match = /^ready (\S+)$/m.exec(line)
+    if (match && resumed === undefined) {
+      resumed = match[1]
+      onReady(performance.now() - startedAt)
+    }
+  })
+  child.stderr!.on('data', keep)
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+  return { exited, ready, kill: () => child.kill('SIGKILL'), output: () => text, resumedFrom: () => resumed }
+}
+
+const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))
+
+/** Runs one life to its end (no kill); throws with its output unless it exits 0. */
+async function runToEnd(dataDir: string, pace: number, checkpointIntervalMs: number, what: string): Promise<Life> {
+  const life = startLife(dataDir, pace, checkpointIntervalMs)
+  const result = await life.exited
+  if (result.code !== 0) throw new Error(`the ${what} failed (exit ${result.code ?? result.signal}):\n${life.output()}`)
+  return life
+}
+
+function readRows(dbPath: string): WindowRow[] {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+  try {
+    return db.prepare(`SELECT * FROM ${TABLE} ORDER BY kind, sensor, window_start`).all() as WindowRow[]
+  } finally {
+    db.close()
+  }
+}
+
+function lastCheckpointId(dbPath: string): number | undefined {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true })
+  try {
+    return (db.prepare('SELECT checkpoint_id FROM eddy_sink_checkpoints WHERE sink = ?').get(TABLE) as { checkpoint_id: number } | undefined)?.checkpoint_id
+  } finally {
+    db.close()
+  }
+}
+
+function checkOptions(o: SoakOptions): Required<Omit<SoakOptions, 'dir' | 'log'>> & Pick<SoakOptions, 'dir' | 'log'> {
+  const integer = (name: string, value: number, min: number) => {
+    if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`soak option ${name} must be an integer ≥ ${min}, got ${String(value)}`)
+    return value
+  }
+  const r = {
+    cycles: integer('cycles', o.cycles, 0),
+    seed: integer('seed', o.seed ?? 1, 0),
+    records: integer('records', o.records ?? 12_000, 1),
+    killDelayMinMs: integer('killDelayMinMs', o.killDelayMinMs ?? 150, 1),
+    killDelayMaxMs: integer('killDelayMaxMs', o.killDelayMaxMs ?? 600, 1),
+    startupKillShare: o.startupKillShare ?? 0.2,
+    checkpointIntervalMs: integer('checkpointIntervalMs', o.checkpointIntervalMs ?? 100, 1),
+    keep: o.keep ?? false,
+    dir: o.dir,
+    log: o.log,
+  }
+  if (r.killDelayMaxMs < r.killDelayMinMs) throw new RangeError(`soak option killDelayMaxMs (${r.killDelayMaxMs}) is below killDelayMinMs (${r.killDelayMinMs})`)
+  if (!(r.startupKillShare >= 0 && r.startupKillShare <= 1)) throw new RangeError(`soak option startupKillShare must be within 0..1, got ${String(r.startupKillShare)}`)
+  return r
+}
+
+export async function runSoak(options: SoakOptions): Promise<SoakResult> {
+  const o = checkOptions(options)
+  const log = o.log ?? (() => {})
+  const startedAt = performance.now()
+  const base = o.dir ?? mkdtempSync(join(tmpdir(), 'eddy-soak-'))
+  const referenceDir = join(base, 'reference')
+  const soakDir = join(base, 'soak')
+  try {
+    // (a) The same input in both data directories.
+    const input = readings(o.seed, o.records)
+    for (const dir of [referenceDir, soakDir]) {
+      rmSync(dir, { recursive: true, force: true })
+      mkdirSync(dir, { recursive: true })
+      const eddy = await Eddy.open({ dataDir: dir })
+      try {
+        await produceInput(eddy, input)
+      } finally {
+        await eddy.close()
+      }
+    }
+
+    // (b) The reference: one life, no failure.
+    const referenceStarted = performance.now()
+    await runToEnd(referenceDir, 0, o.checkpointIntervalMs, 'reference run')
+    const referenceMs = performance.now() - referenceStarted
+    log(`soak: reference run done in ${Math.round(referenceMs)} ms (${o.records} readings, seed ${o.seed})`)
+
+    // (c) The kills: the schedule first (seeded), then the pace that keeps the job running through it.
+    const random = seededRandom(o.seed ^ 0x5eed)
+    const schedule = Array.from({ length: o.cycles }, () => ({
+      duringStartup: random() < o.startupKillShare,
+      startupFraction: random(),
+      delayMs: o.killDelayMinMs + random() * (o.killDelayMaxMs - o.killDelayMinMs),
+    }))
+    const runningMs = schedule.reduce((sum, k) => sum + k.delayMs, 0)
+    const pace = o.cycles === 0 ? 0 : Math.max(1, Math.floor(o.records / ((PACE_MARGIN * runningMs) / 1000)))
+    let startupMs = STARTUP_GUESS_MS
+    let kills = 0
+    let startupKills = 0
+    let restores = 0
+    for (let cycle = 0; cycle < schedule.length; cycle++) {
+      const plan = schedule[cycle]
+      const life = startLife(soakDir, pace, o.checkpointIntervalMs)
+      const killAfter = plan.duringStartup
+        ? sleep(plan.startupFraction * startupMs)
+        : Promise.race([life.ready, sleep(READY_TIMEOUT_MS)]).then((ready) => {
+            if (ready === 'timeout') throw new Error(`life ${cycle + 1} did not report ready within ${READY_TIMEOUT_MS} ms:\n${life.output()}`)
+            return sleep(plan.delayMs)
+          })
+      const first = await Promise.race([killAfter.then(() => 'kill' as const), life.exited.then(() => 'exited' as const)])
+      if (first === 'exited') {
+        const { code, signal } = await life.exited
+        throw new Error(
+          code === 0
+            ? `life ${cycle + 1} finished the job before its kill: the pace (${pace} readings/s) is too fast for this schedule; use more --records`
+            : `life ${cycle + 1} failed (exit ${code ?? signal}):\n${life.output()}`,
+        )
+      }
+      life.kill()
+      const { signal } = await life.exited
+      if (signal !== 'SIGKILL') throw new Error(`life ${cycle + 1} ended by ${signal ?? 'exit'} instead of SIGKILL:\n${life.output()}`)
+      kills++
+      const resumed = life.resumedFrom()
+      if (resumed === undefined) startupKills++
+      else {
+        startupMs = (await life.ready) * 1.2
+        if (resumed !== 'none') restores++
+      }
+      log(`soak: cycle ${cycle + 1}/${o.cycles}: SIGKILL ${resumed === undefined ? 'during start-up' : `${Math.round(plan.delayMs)} ms after ready (resumed from checkpoint ${resumed})`}`)
+    }
+
+    // The last life, unpaced, to the end of the input.
+    const last = await runToEnd(soakDir, 0, o.checkpointIntervalMs, 'last run after the kills')
+    if (last.resumedFrom() !== undefined && last.resumedFrom() !== 'none') restores++
+
+    // (d) Committed outputs against the reference.
+    const sqlite = compareWindows(readRows(join(referenceDir, DB_FILE)), readRows(join(soakDir, DB_FILE)))
+    return {
+      seed: o.seed,
+      records: o.records,
+      cycles: o.cycles,
+      kills,
+      startupKills,
+      restores,
+      lastCheckpointId: lastCheckpointId(join(soakDir, DB_FILE)),
+      paceRecordsPerSecond: pace,
+      sqlite,
+      identical: identical(sqlite),
+      durationMs: performance.now() - startedAt,
+      referenceMs,
+    }
+  } finally {
+    if (!o.keep) rmSync(base, { recursive: true, force: true })
+  }
+}
+
+/** The soak's report, one fact a line. */
+export function formatSoakResult(r: SoakResult): string {
+  const s = r.sqlite
+  return [
+    `soak: ${r.kills} SIGKILLs (${r.startupKills} during start-up) in ${r.cycles} cycles, ${r.restores} restores from a committed checkpoint, last checkpoint ${r.lastCheckpointId ?? 'none'}`,
+    `soak: input ${r.records} readings (seed ${r.seed}), paced to ${r.paceRecordsPerSecond} readings/s while killed; ${(r.durationMs / 1000).toFixed(1)} s in all, reference run ${(r.referenceMs / 1000).toFixed(1)} s`,
+    `soak: SQLite sink: ${s.soakWindows} window results vs ${s.referenceWindows} in the reference: ${s.lostWindows} lost, ${s.extraWindows} extra, ${s.wrongWindows} wrong; records: ${s.lostRecords} lost, ${s.duplicatedRecords} duplicated`,
+    ...s.examples.map((e) => `soak:   ${e}`),
+    `soak: ${r.identical ? 'PASS: the committed outputs equal the failure-free run' : 'FAIL: the committed outputs differ from the failure-free run'}`,
+  ].join('\n')
+}
