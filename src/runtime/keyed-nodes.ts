@@ -138,8 +138,8 @@ export interface WindowAggregatorLike {
   advanceWatermark(watermark: number): WindowResult<unknown>[]
   advanceProcessingTime?(nowMs: number): WindowResult<unknown>[]
   stats(): { windows: number; lateRecords: number }
-  /** Present on aggregators whose state can be checkpointed. */
-  snapshot?(): Uint8Array
+  /** Present on aggregators whose state can be checkpointed; undefined when this one's cannot. */
+  snapshot?(): Uint8Array | undefined
 }
 
 export type AggregatorOptions = { assigner: any; aggregate: any; trigger?: any; allowedLatenessMs: number }
@@ -149,7 +149,9 @@ export type AggregatorFactory = ((options: AggregatorOptions) => WindowAggregato
   restore?(options: AggregatorOptions, bytes: Uint8Array): WindowAggregatorLike
 }
 
-const defaultFactory: AggregatorFactory = (options) => new WindowOperator(options) as unknown as WindowAggregatorLike
+const defaultFactory: AggregatorFactory = Object.assign((options: AggregatorOptions) => new WindowOperator(options) as unknown as WindowAggregatorLike, {
+  restore: (options: AggregatorOptions, bytes: Uint8Array) => WindowOperator.restore(options, bytes) as unknown as WindowAggregatorLike,
+})
 
 /**
  * A keyed window with one aggregate or several named ones (one aggregator
@@ -179,8 +181,9 @@ export class WindowNode extends RuntimeNode {
   override snapshot(): Uint8Array | undefined {
     const parts: Uint8Array[] = []
     for (const p of this.parts) {
-      if (p.aggregator.snapshot === undefined) return undefined
-      parts.push(p.aggregator.snapshot())
+      const bytes = p.aggregator.snapshot?.()
+      if (bytes === undefined) return undefined
+      parts.push(bytes)
     }
     return joinParts(parts)
   }

@@ -21,6 +21,8 @@ interface NodeBase {
   id: number
   /** Label shown in metrics and the dashboard. */
   name: string
+  /** Stable identity of the operator's state across versions of the job (`.uid('…')`); see runtime/rescale.ts for the default. */
+  uid?: string
 }
 
 export type GraphNode =

@@ -118,6 +118,20 @@ export class DataStream<T> {
     return new KeyedStream<T>(this.env, this.env.add({ kind: 'keyBy', name, input: this.id, fn }))
   }
 
+  /**
+   * Names the operator that produced this stream, so that its state in a
+   * checkpoint or savepoint finds it again after the job changes (operators
+   * added, removed or reordered). Without one, a stateful operator is known
+   * by its kind and name (and its rank among operators with the same ones).
+   */
+  uid(uid: string): this {
+    if (typeof uid !== 'string' || uid.length === 0) throw new StreamConfigError('uid', `must be a non-empty string, got ${typeof uid === 'string' ? '""' : String(uid)}`)
+    const node = this.env.nodes[this.id]
+    if (node.uid !== undefined && node.uid !== uid) throw new StreamConfigError('uid', `operator ${node.id} (${node.name}) already has uid "${node.uid}"`)
+    node.uid = uid
+    return this
+  }
+
   /** Merges streams of the same type. */
   union(...others: DataStream<T>[]): DataStream<T> {
     for (const other of others) if (other?.env !== this.env) throw new StreamConfigError('union', 'streams must come from the same job')

@@ -51,6 +51,13 @@ export interface AccumulatorStore<IN, OUT> {
   result(slot: number): OUT
   /** Slots in use. */
   readonly liveSlots: number
+  /**
+   * A slot's accumulator as plain JSON data, for checkpoints; absent (or
+   * returning undefined) when this store's accumulators cannot be written out.
+   */
+  exportSlot?(slot: number): unknown
+  /** A new slot holding what exportSlot returned. */
+  importSlot?(value: unknown): number
 }
 
 /** Slot bookkeeping shared by the stores (here and the sketch stores): a free list over a growing range. */
@@ -98,6 +105,15 @@ export class ObjectAccumulatorStore<IN, ACC, OUT> implements AccumulatorStore<IN
   }
   get liveSlots(): number {
     return this.slots.live
+  }
+  /** Only accumulators the function declares plain JSON data (portableAccumulator) can be checkpointed. */
+  get exportSlot(): ((slot: number) => unknown) | undefined {
+    return this.fn.portableAccumulator === true ? (slot) => this.accumulators[slot] : undefined
+  }
+  importSlot(value: unknown): number {
+    const slot = this.slots.take()
+    this.accumulators[slot] = value as ACC
+    return slot
   }
 }
 
@@ -191,6 +207,22 @@ export class NumericAccumulatorStore implements AccumulatorStore<number, number>
   }
   get liveSlots(): number {
     return this.slots.live
+  }
+  /** [a, b]; ±Infinity (an empty min or max) as a string, since JSON has no Infinity. */
+  exportSlot(slot: number): unknown {
+    const a = this.a[slot]
+    return [Number.isFinite(a) ? a : String(a), this.b[slot]]
+  }
+  importSlot(value: unknown): number {
+    const pair = value as unknown[]
+    const decode = (v: unknown): number => (v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : typeof v === 'number' ? v : NaN)
+    const a = Array.isArray(pair) ? decode(pair[0]) : NaN
+    const b = Array.isArray(pair) ? decode(pair[1]) : NaN
+    if (Number.isNaN(a) || Number.isNaN(b)) throw new StreamInputError(`snapshot is malformed: a ${this.kind} accumulator is ${JSON.stringify(value)}, expected [number, number]`)
+    const slot = this.allocate()
+    this.a[slot] = a
+    this.b[slot] = b
+    return slot
   }
 }
 

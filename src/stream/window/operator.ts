@@ -23,6 +23,19 @@ import { MIN_WATERMARK } from '../time/watermarks.js'
 import { storeFor, type AccumulatorStore, type AggregateFunction } from './aggregate.js'
 import { triggers, type Trigger } from './triggers.js'
 import type { WindowAssigner } from './windows.js'
+import { decodeTime, encodeTime, malformed, readSnapshot, snapshotArray, snapshotKey, snapshotNumber, writeSnapshot } from '../operators/types.js'
+
+// Snapshot (format 'eddy/windowOperator', version 1), UTF-8 JSON:
+//   { format, version, assigner: kind, watermark, lateRecords, droppedOutsideWindows,
+//     nextProcessingFire,
+//     windows: [[key, start, end, count, fired, dirty, accumulator], ...] }
+// One row per live (key, window); times through encodeTime (global windows are
+// ±Infinity). Accumulators are the store's exportSlot() data, so only stores
+// that can write theirs out (the numeric built-ins, custom aggregates marked
+// portableAccumulator) snapshot; the others report no snapshot. Timers are not
+// stored: restore re-arms them from each window's end, as newState does.
+export const WINDOW_OPERATOR_FORMAT = 'eddy/windowOperator'
+const WINDOW_OPERATOR_VERSION = 1
 
 /** A record key: a string or a number (numbers are kept as numbers, never stringified). */
 export type Key = string | number
@@ -442,6 +455,64 @@ export class WindowOperator<IN, ACC, OUT> {
       this.remove(state)
     }
     return results
+  }
+
+  /** The operator's state as bytes (format above), or undefined when its accumulators cannot be written out. */
+  snapshot(): Uint8Array | undefined {
+    const store = this.store
+    if (store.exportSlot === undefined || store.importSlot === undefined) return undefined
+    const windows: unknown[] = []
+    const add = (state: WindowState) => {
+      if (state.alive) windows.push([state.key, encodeTime(state.start), encodeTime(state.end), state.count, state.fired, this.dirty.has(state), store.exportSlot!(state.slot)])
+    }
+    for (const byStart of this.byKey.values()) for (const state of byStart.values()) add(state)
+    for (const list of this.sessions.values()) for (const state of list) add(state)
+    return writeSnapshot(WINDOW_OPERATOR_FORMAT, WINDOW_OPERATOR_VERSION, {
+      assigner: this.assigner.kind,
+      watermark: encodeTime(this.currentWatermark),
+      lateRecords: this.lateCount,
+      droppedOutsideWindows: this.droppedCount,
+      nextProcessingFire: encodeTime(this.nextProcessingFire),
+      windows,
+    })
+  }
+
+  /** An operator with the state of snapshot()'s bytes; `options` must describe the same windows and aggregate. */
+  static restore<IN, ACC, OUT>(options: WindowOperatorOptions<IN, ACC, OUT>, bytes: Uint8Array): WindowOperator<IN, ACC, OUT> {
+    const op = new WindowOperator(options)
+    const store = op.store
+    if (store.importSlot === undefined) throw new StreamInputError('WindowOperator.restore: this aggregate keeps accumulators that cannot be restored (mark a custom aggregate portableAccumulator: true)')
+    const s = readSnapshot(bytes, WINDOW_OPERATOR_FORMAT, WINDOW_OPERATOR_VERSION)
+    if (s.assigner !== op.assigner.kind) throw new StreamInputError(`WindowOperator.restore: the snapshot was taken with ${String(s.assigner)} windows, these options have ${op.assigner.kind} windows`)
+    op.currentWatermark = decodeTime(s.watermark, 'watermark')
+    op.lateCount = snapshotNumber(s.lateRecords, 'lateRecords')
+    op.droppedCount = snapshotNumber(s.droppedOutsideWindows, 'droppedOutsideWindows')
+    op.nextProcessingFire = decodeTime(s.nextProcessingFire, 'nextProcessingFire')
+    snapshotArray(s.windows, 'windows').forEach((row, i) => {
+      const f = `windows[${i}]`
+      const r = snapshotArray(row, f)
+      const key = snapshotKey(r[0], `${f}[0]`)
+      const start = decodeTime(r[1], `${f}[1]`)
+      const end = decodeTime(r[2], `${f}[2]`)
+      if (typeof r[4] !== 'boolean') throw malformed(`${f}[4]`, r[4])
+      if (typeof r[5] !== 'boolean') throw malformed(`${f}[5]`, r[5])
+      const state = op.newState(key, start, end, op.currentWatermark, store.importSlot!(r[6]))
+      state.count = snapshotNumber(r[3], `${f}[3]`)
+      state.fired = r[4]
+      if (r[5]) op.dirty.add(state)
+      if (op.assigner.merging) {
+        let list = op.sessions.get(key)
+        if (list === undefined) op.sessions.set(key, (list = []))
+        list.push(state)
+      } else {
+        let byStart = op.byKey.get(key)
+        if (byStart === undefined) op.byKey.set(key, (byStart = new Map()))
+        if (byStart.has(start)) throw malformed(`${f}[1]`, start)
+        byStart.set(start, state)
+      }
+    })
+    for (const list of op.sessions.values()) list.sort((a, b) => a.start - b.start)
+    return op
   }
 
   /** Processing-time trigger: at each crossing of a multiple of intervalMs, fires windows updated since their last firing. */

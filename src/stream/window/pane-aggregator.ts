@@ -973,3 +973,103 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     this.droppedCount = dropped
   }
 }
+
+/**
+ * Rescaling: one snapshot holding the keys `keep` accepts, taken out of
+ * several snapshots of the same window (one per task of the parallelism the
+ * checkpoint was taken at). Nothing is restored on the way and no per-key
+ * object is built beyond the decoded key itself (its key group decides
+ * whether it stays): node records are copied as bytes with their key
+ * positions renumbered, so the cost is linear in the bytes read. The
+ * watermark is the smallest of the inputs' (they are equal in a checkpoint:
+ * every task saw the same watermarks); the counters are summed over the
+ * inputs `countersFrom` marks, so that after rescaling they add up to the old
+ * totals instead of being counted once per new task.
+ */
+export function selectPaneSnapshot(blobs: Uint8Array[], keep: (key: Key) => boolean, countersFrom: boolean[]): Uint8Array {
+  const fail = (i: number, message: string): never => {
+    throw new StreamInputError(`rescaling window state: snapshot ${i} ${message}`)
+  }
+  if (blobs.length === 0) throw new StreamInputError('rescaling window state: no snapshot to select from')
+  const decoder = new TextDecoder('utf-8', { fatal: true })
+  const parsed: { view: DataView; bytes: Uint8Array; nodeCount: number; position: Int32Array; spans: number[] }[] = []
+  let keysOut = 0
+  let nodesOut = 0
+  let keyBytesOut = 0
+  let watermark = Infinity
+  let lateRecords = 0
+  let dropped = 0
+  const first = new DataView(blobs[0].buffer, blobs[0].byteOffset, blobs[0].byteLength)
+  blobs.forEach((bytes, i) => {
+    if (bytes.length < SNAPSHOT_HEADER_BYTES) fail(i, `is ${bytes.length} bytes, shorter than its header`)
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    if (view.getUint32(0, true) !== SNAPSHOT_MAGIC) fail(i, 'is not a pane aggregator snapshot (bad magic)')
+    if (view.getUint16(4, true) !== SNAPSHOT_VERSION) fail(i, `has version ${view.getUint16(4, true)} (this build reads ${SNAPSHOT_VERSION})`)
+    // Aggregate code and the window parameters must agree across tasks.
+    for (let at = 6; at < 40; at++) if (view.getUint8(at) !== first.getUint8(at)) fail(i, 'describes other windows or another aggregate than snapshot 0')
+    const nodeCount = view.getUint32(64, true)
+    const keyCount = view.getUint32(68, true)
+    if (bytes.length !== SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES + view.getUint32(72, true)) fail(i, 'has a length its header does not describe')
+    watermark = Math.min(watermark, view.getFloat64(40, true))
+    if (countersFrom[i]) {
+      lateRecords += view.getFloat64(48, true)
+      dropped += view.getFloat64(56, true)
+    }
+    // Key table: which keys stay, their new positions and their byte spans.
+    const position = new Int32Array(keyCount).fill(-1)
+    const spans: number[] = []
+    let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
+    for (let k = 0; k < keyCount; k++) {
+      const start = at
+      let key: Key
+      if (at + 1 > bytes.length) fail(i, `ends inside key ${k}`)
+      if (view.getUint8(at) === 0) {
+        if (at + 9 > bytes.length) fail(i, `ends inside key ${k}`)
+        key = view.getFloat64(at + 1, true)
+        at += 9
+      } else {
+        if (at + 5 > bytes.length) fail(i, `ends inside key ${k}`)
+        const length = view.getUint32(at + 1, true)
+        if (at + 5 + length > bytes.length) fail(i, `ends inside key ${k}`)
+        key = decoder.decode(bytes.subarray(at + 5, at + 5 + length))
+        at += 5 + length
+      }
+      if (!keep(key)) continue
+      position[k] = keysOut++
+      spans.push(start, at)
+      keyBytesOut += at - start
+    }
+    for (let n = 0; n < nodeCount; n++) {
+      const key = view.getUint32(SNAPSHOT_HEADER_BYTES + n * SNAPSHOT_NODE_BYTES + 24, true)
+      if (key >= keyCount) fail(i, `node ${n} names key ${key} of ${keyCount}`)
+      if (position[key] >= 0) nodesOut++
+    }
+    parsed.push({ view, bytes, nodeCount, position, spans })
+  })
+  const out = new Uint8Array(SNAPSHOT_HEADER_BYTES + nodesOut * SNAPSHOT_NODE_BYTES + keyBytesOut)
+  const view = new DataView(out.buffer)
+  out.set(blobs[0].subarray(0, SNAPSHOT_HEADER_BYTES))
+  view.setFloat64(40, watermark, true)
+  view.setFloat64(48, lateRecords, true)
+  view.setFloat64(56, dropped, true)
+  view.setUint32(64, nodesOut, true)
+  view.setUint32(68, keysOut, true)
+  view.setUint32(72, keyBytesOut, true)
+  let node = SNAPSHOT_HEADER_BYTES
+  let keyAt = SNAPSHOT_HEADER_BYTES + nodesOut * SNAPSHOT_NODE_BYTES
+  for (const p of parsed) {
+    for (let n = 0; n < p.nodeCount; n++) {
+      const from = SNAPSHOT_HEADER_BYTES + n * SNAPSHOT_NODE_BYTES
+      const position = p.position[p.view.getUint32(from + 24, true)]
+      if (position < 0) continue
+      out.set(p.bytes.subarray(from, from + SNAPSHOT_NODE_BYTES), node)
+      view.setUint32(node + 24, position, true)
+      node += SNAPSHOT_NODE_BYTES
+    }
+    for (let s = 0; s < p.spans.length; s += 2) {
+      out.set(p.bytes.subarray(p.spans[s], p.spans[s + 1]), keyAt)
+      keyAt += p.spans[s + 1] - p.spans[s]
+    }
+  }
+  return out
+}
