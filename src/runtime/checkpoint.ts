@@ -208,6 +208,8 @@ export interface CheckpointCoordinatorOptions {
   onCompleted?: (checkpoint: Checkpoint) => void
   /** A checkpoint still running after this long fails and the job goes on. Default 60 s. */
   timeoutMs?: number
+  /** Checkpoint ids start above this (the store's newest id, so a fresh start never reuses a stored id). */
+  idFloor?: number
 }
 
 /** Checkpoints kept in the metrics history. */
@@ -233,7 +235,7 @@ export class CheckpointCoordinator {
     restoredId = 0,
     private readonly options: CheckpointCoordinatorOptions = {},
   ) {
-    this.nextId = restoredId + 1
+    this.nextId = Math.max(restoredId, options.idFloor ?? 0) + 1
   }
 
   /** Takes one now (or joins the periodic one in progress); a savepoint always takes its own, after the one in progress. */

@@ -17,7 +17,7 @@ export function recoverPointOf(content: CheckpointContent): RecoverPoint {
 
 /** Task `task`'s part of a checkpoint at `parallelism` tasks. */
 export function restoreForTask(content: CheckpointContent, task: number, parallelism: number): TaskRestore {
-  return (restoreFor as (content: CheckpointContent, task: number, newParallelism?: number) => TaskRestore)(content, task, parallelism)
+  return restoreFor(content, task, parallelism)
 }
 
 /**

@@ -11,7 +11,7 @@ import type { ExchangeMessage } from './keyed-nodes.js'
 import type { JobMetrics } from './metrics.js'
 import { Task, type TaskHost } from './task.js'
 import { defaultAggregatorFactory } from './aggregators.js'
-import { CheckpointCoordinator, decodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent, type CheckpointCoordinatorOptions, type CheckpointRequest } from './checkpoint.js'
+import { CheckpointCoordinator, decodeCheckpoint, type Checkpoint, type CheckpointContent, type CheckpointCoordinatorOptions, type CheckpointRequest } from './checkpoint.js'
 import type { DeliveryGuarantee } from './task.js'
 import { restoreForTask, taskPrepared, type RecoverPoint } from './recovery.js'
 import { operatorUids, prepareRestore } from './rescale.js'
@@ -158,7 +158,7 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   }
   const store = options.checkpoints?.dir === undefined ? undefined : await (await import('./checkpoint-store.js')).CheckpointStore.open({ dir: options.checkpoints.dir, retain: options.checkpoints.retain })
   const initial = options.restore !== undefined ? await readRestore(options.restore) : store !== undefined && options.resume !== false ? (await store.latest())?.content : undefined
-  if (initial !== undefined) checkRestoreFits(initial, graph.name, parallelism, maxParallelism)
+  if (initial !== undefined) checkRestoreFits(initial, graph.name, maxParallelism)
   // Every attempt shares the collected output, and a restart resumes from the newest checkpoint completed by any attempt.
   const collected = new Map<string, unknown[]>()
   let lastCompleted: Checkpoint | undefined
@@ -167,6 +167,7 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
     persist: store === undefined ? undefined : async (checkpoint) => void (await store.write(checkpoint)),
     onCompleted: (checkpoint) => (lastCompleted = checkpoint),
     timeoutMs: options.checkpoints?.timeoutMs,
+    idFloor: store === undefined ? 0 : ((await store.ids())[0] ?? 0),
   }
   const attempt = async (restore: CheckpointContent | undefined, recoverFrom: RecoverPoint | undefined): Promise<AttemptHandle> => {
     const graph = buildGraph(job, params)
@@ -217,12 +218,9 @@ async function readRestore(restore: Checkpoint | Uint8Array | string): Promise<C
   return decodeCheckpoint(restore.bytes)
 }
 
-function checkRestoreFits(restore: CheckpointContent, name: string, parallelism: number, maxParallelism: number): void {
+function checkRestoreFits(restore: CheckpointContent, name: string, maxParallelism: number): void {
   if (restore.job !== name) throw new StreamConfigError('restore', `the checkpoint is of job "${restore.job}", not "${name}"`)
-  // Keyed state moves between tasks by key group only where restoreFor knows the new parallelism (its third parameter).
-  if (restore.parallelism !== parallelism && restoreFor.length < 3) {
-    throw new StreamConfigError('restore', `the checkpoint was taken at parallelism ${restore.parallelism}; this build resumes only at the same parallelism, got ${parallelism}`)
-  }
+  // Another parallelism is fine: restoreFor regroups keyed state by key group.
   if (restore.maxParallelism !== maxParallelism) {
     throw new StreamConfigError('restore', `the checkpoint was taken with maxParallelism ${restore.maxParallelism} (its number of key groups); resume with the same maxParallelism, got ${maxParallelism}`)
   }
