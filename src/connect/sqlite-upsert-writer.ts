@@ -4,12 +4,14 @@
 import { existsSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import { CHECKPOINT_TABLE, SqliteWindowSink, type SqliteColumns } from './sqlite.js'
-import type { CheckedOptions, SqliteSinkWriter } from './sqlite-upsert.js'
+import type { CheckedOptions, SqliteSinkProtocol, SqliteSinkWriter } from './sqlite-upsert.js'
 
 /** Opens the table and the writer of the protocol chosen. */
-export function openSqliteWriter<T>(o: CheckedOptions<T>): SqliteSinkWriter<T> {
+export function openSqliteWriter<T>(o: CheckedOptions<T>, protocol: SqliteSinkProtocol): SqliteSinkWriter<T> {
   const table = openSqliteTable({ path: o.path, table: o.table, keys: o.keys, values: o.values, sinkId: o.sinkId })
-  return o.protocol === 'checkpoint' ? checkpointWriter(o, table) : twoPhaseWriter(o, table)
+  if (protocol === 'checkpoint') return checkpointWriter(o, table)
+  if (protocol === 'two-phase') return twoPhaseWriter(o, table)
+  return directWriter(o, table)
 }
 
 /** Opens the table, turning "not a database" and the like into an error that names the file. */
@@ -46,6 +48,23 @@ function bufferingWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record
       } finally {
         table.close()
       }
+    },
+  }
+}
+
+function directWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record<string, unknown>>): SqliteSinkWriter<T> {
+  let closed = false
+  return {
+    buffered: 0,
+    write(batch) {
+      if (closed) throw new Error(`sinks.sqlite: the sink for table "${o.table}" is closed`)
+      const rows = batch.values.map((value) => o.row(value))
+      if (rows.length > 0) table.writeBatch(rows)
+    },
+    close() {
+      if (closed) return
+      closed = true
+      table.close()
     },
   }
 }
@@ -89,7 +108,12 @@ function twoPhaseWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record<
       return base.buffered
     },
     write: (batch) => base.write(batch),
-    close: () => base.close(),
+    close() {
+      // At end of input, rows of a checkpoint that failed after its prepare are as final as the buffered ones.
+      if (o.atClose === 'write' && !base.state.closed) base.state.buffer = [...[...pending.keys()].sort((a, b) => a - b).flatMap((id) => pending.get(id)!), ...base.state.buffer]
+      pending.clear()
+      base.close()
+    },
     prepare(checkpointId: number): Uint8Array {
       base.assertOpen()
       const rows = base.state.buffer

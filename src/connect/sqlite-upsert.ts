@@ -9,20 +9,28 @@
 // the rest: nothing is lost, and nothing appears twice (a row written again
 // replaces itself, and a checkpoint id already recorded is not written again).
 //
-// Two ways to take part in checkpoints (SinkWriter in src/stream/sinks/spec.ts):
-// - protocol 'checkpoint' (default): the runtime calls `checkpoint({ id, bytes })`
-//   and the sink stores the job's checkpoint bytes itself, in the same
-//   transaction; restore the job with `readSqliteCheckpoint(path, sinkId)`.
-// - protocol 'two-phase': the job's checkpoints live elsewhere (a checkpoint
-//   store). `prepare` hands the buffered rows to the checkpoint as bytes,
-//   `commit` writes them with the checkpoint id (a no-op if that id is already
-//   recorded), and `recover` re-applies a batch that was prepared in a stored
-//   checkpoint but not committed before a crash.
+// How it takes part in checkpoints (SinkWriter in src/stream/sinks/spec.ts),
+// chosen with `protocol`:
+// - 'two-phase' (the default when the job runs with guarantee 'exactly-once'
+//   and a checkpoint store): `prepare` hands the buffered rows to the
+//   checkpoint as bytes, `commit` writes them with the checkpoint id once the
+//   checkpoint is stored (a no-op if that id is already recorded), and
+//   `recover` re-applies a batch that was prepared in a stored checkpoint but
+//   not committed before a crash.
+// - 'checkpoint': the runtime calls `checkpoint({ id, bytes })` and the sink
+//   stores the job's checkpoint bytes itself, in the same transaction as the
+//   rows; restore the job with `readSqliteCheckpoint(path, sinkId)` (no
+//   checkpoint store needed; the IoT app works this way).
+// - 'direct' (the default under the other guarantees): each batch is upserted
+//   at once in its own transaction. Replayed input rewrites the same rows, so
+//   deterministic results (event-time windows) still end up exactly once.
 import { StreamConfigError } from '../stream/errors.js'
 import type { SinkSpec, SinkWriter } from '../stream/sinks/spec.js'
 import { checkIdentifier, type SqliteColumnType, type SqliteColumns } from './sqlite-identifiers.js'
 
 export type { SqliteColumns, SqliteColumnType } from './sqlite-identifiers.js'
+
+export type SqliteSinkProtocol = 'two-phase' | 'checkpoint' | 'direct'
 
 export interface SqliteSinkOptions<T> {
   /** Database file, created with its tables if missing. */
@@ -34,8 +42,8 @@ export interface SqliteSinkOptions<T> {
   columns: SqliteColumns
   /** Maps a record to its row (default: the record itself is the row). */
   row?: (value: T) => Record<string, unknown>
-  /** How the sink takes part in checkpoints (see the header). Default 'checkpoint'. */
-  protocol?: 'checkpoint' | 'two-phase'
+  /** How the sink takes part in checkpoints (see the header). Default: 'two-phase' under guarantee 'exactly-once', else 'direct'. */
+  protocol?: SqliteSinkProtocol
   /** Name of this sink's row in eddy_sink_checkpoints (default: the table name), so sinks can share a file. */
   sinkId?: string
   /**
@@ -66,7 +74,8 @@ export interface CheckedOptions<T> {
   values: SqliteColumns
   columnNames: string[]
   row: (value: T) => Record<string, unknown>
-  protocol: 'checkpoint' | 'two-phase'
+  /** Undefined: chosen by the job's delivery guarantee when the sink opens. */
+  protocol: SqliteSinkProtocol | undefined
   sinkId: string
   atClose: 'write' | 'discard'
   onCommit?: (commit: { checkpointId: number; rows: number }) => void
@@ -104,8 +113,10 @@ function checkOptions<T>(options: SqliteSinkOptions<T>): CheckedOptions<T> {
   const values: SqliteColumns = {}
   for (const name of columnNames) if (!(name in keys)) values[name] = options.columns[name].toUpperCase() as SqliteColumnType
   if (options.row !== undefined && typeof options.row !== 'function') throw new StreamConfigError(option('row'), 'must be a function from a record to its row')
-  const protocol = options.protocol ?? 'checkpoint'
-  if (protocol !== 'checkpoint' && protocol !== 'two-phase') throw new StreamConfigError(option('protocol'), `must be 'checkpoint' or 'two-phase', got ${JSON.stringify(protocol)}`)
+  const protocol = options.protocol
+  if (protocol !== undefined && protocol !== 'two-phase' && protocol !== 'checkpoint' && protocol !== 'direct') {
+    throw new StreamConfigError(option('protocol'), `must be 'two-phase', 'checkpoint' or 'direct', got ${JSON.stringify(protocol)}`)
+  }
   const atClose = options.atClose ?? 'write'
   if (atClose !== 'write' && atClose !== 'discard') throw new StreamConfigError(option('atClose'), `must be 'write' or 'discard', got ${JSON.stringify(atClose)}`)
   if (options.sinkId !== undefined && (typeof options.sinkId !== 'string' || options.sinkId === '')) throw new StreamConfigError(option('sinkId'), 'must be a non-empty string')
@@ -139,9 +150,10 @@ export function sqliteSink<T = Record<string, unknown>>(options: SqliteSinkOptio
     kind: 'sqlite',
     name: `sink(sqlite ${o.table})`,
     runsIn: 'coordinator',
-    async open(): Promise<SqliteSinkWriter<T>> {
+    async open(context): Promise<SqliteSinkWriter<T>> {
+      const protocol = o.protocol ?? (context.guarantee === 'exactly-once' ? 'two-phase' : 'direct')
       const { openSqliteWriter } = await loadWriterModule()
-      return openSqliteWriter(o)
+      return openSqliteWriter(o, protocol)
     },
   }
 }

@@ -1,9 +1,10 @@
-// sinks.sqlite, the generic exactly-once SQLite sink: rows upserted by key only
-// together with a checkpoint id, a replayed checkpoint id written nothing, the
-// two-phase protocol (prepare hides rows, commit shows them once, recover
-// re-applies a prepared batch after a "crash" — a fresh writer on the same
-// file), a whole job writing through it, and bad options or a file that is not
-// a database refused with errors that name them. Real database files.
+// sinks.sqlite, the generic exactly-once SQLite sink: rows upserted by key; with
+// protocol 'checkpoint' only together with a checkpoint id (a replayed id
+// writes nothing); the two-phase protocol (prepare hides rows, commit shows
+// them once, recover re-applies a prepared batch after a "crash" — a fresh
+// writer on the same file); the protocol chosen by the job's guarantee; whole
+// jobs writing through it, with and without a checkpoint store; bad options or
+// a file that is not a database refused with errors that name them. Real files.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -32,7 +33,8 @@ const base = (): SqliteSinkOptions<Row> => ({ path, table: 'minute', key: ['sens
 const context = { collected: new Map() }
 const batch = (rows: Row[]) => ({ values: rows, timestamps: rows.map((r) => r.window_start) })
 type Writer = SinkWriter<Row> & { buffered: number }
-const open = async (options: Partial<SqliteSinkOptions<Row>> = {}) => (await sinks.sqlite<Row>({ ...base(), ...options }).open(context)) as Writer
+const open = async (options: Partial<SqliteSinkOptions<Row>> = {}, guarantee?: 'at-least-once' | 'exactly-once') =>
+  (await sinks.sqlite<Row>({ protocol: 'checkpoint', ...base(), ...options }).open({ ...context, guarantee })) as Writer
 
 function tableRows(file = path): Row[] {
   const db = new Database(file, { readonly: true })
@@ -92,26 +94,71 @@ describe('sinks.sqlite, protocol "checkpoint"', () => {
     expect(tableRows().map((r) => r.sensor)).toEqual(['k'])
   })
 
-  it('maps records to rows with `row`, inside a job: keyed tumbling windows, written when the bounded input ends', async () => {
-    const job = defineJob<{ path: string }>({
-      name: 'sqlite-upsert-test',
+  it('chooses its protocol by the job\'s guarantee: two-phase under exactly-once, else direct writes (visible at once)', async () => {
+    const exactlyOnce = await open({ protocol: undefined }, 'exactly-once')
+    expect(typeof exactlyOnce.prepare).toBe('function')
+    expect(exactlyOnce.checkpoint).toBeUndefined()
+    await exactlyOnce.close!()
+    const direct = await open({ protocol: undefined }, 'at-least-once')
+    expect(direct.prepare).toBeUndefined()
+    await direct.write(batch([{ sensor: 'a', window_start: 0, n: 1, total: 1 }]))
+    await direct.write(batch([{ sensor: 'a', window_start: 0, n: 2, total: 4 }]))
+    expect(tableRows()).toEqual([{ sensor: 'a', window_start: 0, n: 2, total: 4 }])
+    await direct.close!()
+  })
+})
+
+describe('sinks.sqlite in a job', () => {
+  const job = defineJob<{ path: string }>({
+    name: 'sqlite-upsert-test',
+    build(env, params) {
+      env
+        .source(sources.fromArray([1, 2, 3, 4, 5, 6].map((i) => ({ sensor: i % 2 === 0 ? 'even' : 'odd', ts: (i - 1) * 10_000, value: i })), { timestamp: (r) => r.ts }))
+        .keyBy((r) => r.sensor)
+        .window(windows.tumbling({ size: 30_000 }))
+        .aggregate({ n: agg.count(), total: agg.sum((r: { value: number }) => r.value) })
+        .sink(sinks.sqlite({ ...base(), path: params.path, row: (w: { key: unknown; windowStart: number; result: { n: number; total: number } }) => ({ sensor: String(w.key), window_start: w.windowStart, ...w.result }) }))
+    },
+  })
+  // Windows [0, 30 s) and [30 s, 60 s): odd 1, 3 | 5; even 2 | 4, 6.
+  const expected = [
+    { sensor: 'even', window_start: 0, n: 1, total: 2 },
+    { sensor: 'even', window_start: 30_000, n: 2, total: 10 },
+    { sensor: 'odd', window_start: 0, n: 2, total: 4 },
+    { sensor: 'odd', window_start: 30_000, n: 1, total: 5 },
+  ]
+
+  it('maps records to rows with `row`: keyed tumbling windows, written directly under the default guarantee', async () => {
+    await runJob(job, { params: { path } })
+    expect(tableRows()).toEqual(expected)
+    expect(recordedCheckpoint()).toBeUndefined()
+  })
+
+  it('under exactly-once with a checkpoint store, commits rows with checkpoint ids through prepare/commit, the rest at the end of input', async () => {
+    // 3000 readings over 300 s of event time, read in about 150 ms, checkpointed every 10 ms.
+    const paced = defineJob<{ path: string }>({
+      name: 'sqlite-upsert-paced',
       build(env, params) {
         env
-          .source(sources.fromArray([1, 2, 3, 4, 5, 6].map((i) => ({ sensor: i % 2 === 0 ? 'even' : 'odd', ts: (i - 1) * 10_000, value: i })), { timestamp: (r) => r.ts }))
+          .source(sources.generator({ generate: (i) => ({ sensor: `s${i % 3}`, ts: i * 100, value: i }), count: 3000, ratePerSecond: 20_000, timestamp: (r) => r.ts, batchSize: 50, splits: 1 }))
           .keyBy((r) => r.sensor)
-          .window(windows.tumbling({ size: 30_000 }))
+          .window(windows.tumbling({ size: 10_000 }))
           .aggregate({ n: agg.count(), total: agg.sum((r: { value: number }) => r.value) })
           .sink(sinks.sqlite({ ...base(), path: params.path, row: (w: { key: unknown; windowStart: number; result: { n: number; total: number } }) => ({ sensor: String(w.key), window_start: w.windowStart, ...w.result }) }))
       },
     })
-    await runJob(job, { params: { path } })
-    // Windows [0, 30 s) and [30 s, 60 s): odd 1, 3 | 5; even 2 | 4, 6.
-    expect(tableRows()).toEqual([
-      { sensor: 'even', window_start: 0, n: 1, total: 2 },
-      { sensor: 'even', window_start: 30_000, n: 2, total: 10 },
-      { sensor: 'odd', window_start: 0, n: 2, total: 4 },
-      { sensor: 'odd', window_start: 30_000, n: 1, total: 5 },
-    ])
+    await runJob(paced, { params: { path }, guarantee: 'exactly-once', checkpoints: { dir: join(dir, 'checkpoints'), intervalMs: 10 } })
+    const want = new Map<string, Row>()
+    for (let i = 0; i < 3000; i++) {
+      const sensor = `s${i % 3}`
+      const start = Math.floor((i * 100) / 10_000) * 10_000
+      const row = want.get(`${sensor}@${start}`) ?? { sensor, window_start: start, n: 0, total: 0 }
+      row.n++
+      row.total += i
+      want.set(`${sensor}@${start}`, row)
+    }
+    expect(tableRows()).toEqual([...want.values()].sort((a, b) => a.sensor.localeCompare(b.sensor) || a.window_start - b.window_start))
+    expect(recordedCheckpoint()).toBeGreaterThan(1)
   })
 })
 
@@ -134,7 +181,7 @@ describe('sinks.sqlite, protocol "two-phase"', () => {
     await writer.close!()
   })
 
-  it('commits the rows of a checkpoint that failed after its prepare with the next one that commits', async () => {
+  it('commits the rows of a checkpoint that failed after its prepare with the next one that commits, or at the end of input', async () => {
     const writer = await open({ protocol: 'two-phase' })
     await writer.write(batch(rowsA))
     await writer.prepare!(1) // checkpoint 1 failed: no commit
@@ -142,7 +189,13 @@ describe('sinks.sqlite, protocol "two-phase"', () => {
     await writer.commit!(2, await writer.prepare!(2))
     expect(tableRows()).toEqual([...rowsA, ...rowsB])
     expect(recordedCheckpoint()).toBe(2)
+    // At end of input (atClose 'write') a prepared batch whose checkpoint never completed is written too.
+    const rowsC = [{ sensor: 'c', window_start: 0, n: 1, total: 1 }]
+    await writer.write(batch(rowsC))
+    await writer.prepare!(3)
     await writer.close!()
+    expect(tableRows()).toEqual([...rowsA, ...rowsB, ...rowsC])
+    expect(recordedCheckpoint()).toBe(2)
   })
 
   it('recover re-applies a batch prepared but not committed before a crash, once, and drops what was written after the checkpoint', async () => {
@@ -182,7 +235,7 @@ describe('sinks.sqlite, bad input', () => {
     expect(() => sinks.sqlite({ ...base(), key: [] })).toThrow(/sinks\.sqlite key: must be a non-empty array/)
     expect(() => sinks.sqlite({ ...base(), key: ['sensor', 'minute'] })).toThrow(/sinks\.sqlite key: names "minute", which is not one of the columns \(sensor, window_start, n, total\)/)
     expect(() => sinks.sqlite({ ...base(), columns: { ...columns, n: 'FLOAT' as never } })).toThrow(/sinks\.sqlite columns: column "n" has type "FLOAT"/)
-    expect(() => sinks.sqlite({ ...base(), protocol: 'three-phase' as never })).toThrow(/sinks\.sqlite protocol: must be 'checkpoint' or 'two-phase'/)
+    expect(() => sinks.sqlite({ ...base(), protocol: 'three-phase' as never })).toThrow(/sinks\.sqlite protocol: must be 'two-phase', 'checkpoint' or 'direct'/)
     expect(() => sinks.sqlite({ ...base(), atClose: 'keep' as never })).toThrow(/sinks\.sqlite atClose/)
     expect(() => sinks.sqlite({ ...base(), keys: ['sensor'] } as never)).toThrow(/sinks\.sqlite keys: is not an option/)
   })
