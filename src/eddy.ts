@@ -2,6 +2,7 @@
 // (or in memory), the broker, and factories for producers, consumers and admin.
 import { Broker } from './broker/broker.js'
 import type { CoordinatorOptions } from './broker/group/coordinator.js'
+import type { TransactionCoordinatorOptions } from './broker/transactions/coordinator.js'
 import { StoreTopics } from './broker/log-adapter.js'
 import { Admin } from './client/admin.js'
 import { Consumer, type ConsumerOptions } from './client/consumer.js'
@@ -22,9 +23,11 @@ export interface EddyOptions {
   /** Broker-wide topic config defaults, e.g. { 'flush.policy': 'always' }. */
   topicDefaults?: Record<string, string | number>
   coordinator?: CoordinatorOptions
+  /** Transaction coordinator limits: timeoutMsMax, abortCheckIntervalMs (see docs/transactions.md). */
+  transactions?: TransactionCoordinatorOptions
 }
 
-const EDDY_OPTION_KEYS = ['dataDir', 'storage', 'autoCreateTopics', 'defaultPartitions', 'topicDefaults', 'coordinator']
+const EDDY_OPTION_KEYS = ['dataDir', 'storage', 'autoCreateTopics', 'defaultPartitions', 'topicDefaults', 'coordinator', 'transactions']
 
 export class Eddy {
   readonly admin: Admin
@@ -50,6 +53,7 @@ export class Eddy {
       autoCreateTopics: options.autoCreateTopics ?? true,
       defaultPartitions: options.defaultPartitions ?? 1,
       coordinator: options.coordinator,
+      transactions: options.transactions,
     })
     await broker.start()
     return new Eddy(broker, store.openReport)

@@ -1,6 +1,7 @@
 // The embedded broker: topics and partition logs, idempotent produce, long-poll
-// fetch, offsets by time, producer ids, and the group coordinator with its
-// committed offsets. The in-process clients and the Kafka wire server both
+// fetch, offsets by time, producer ids, the group coordinator with its
+// committed offsets, and transactions (the transaction coordinator, markers,
+// last stable offsets and aborted-transaction indexes for read_committed). The in-process clients and the Kafka wire server both
 // drive this one object, so their semantics cannot drift apart.
 //
 // Concurrency: one event loop. Idempotent appends to one partition are
@@ -12,15 +13,23 @@ import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.j
 import { ProducerStateTable } from './producer-state.js'
 import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
 import type { AppendResult, BrokerPartition, BrokerTopics, TopicConfigMap } from './ports.js'
-import { readBatchHeader, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
+import { readBatchHeader, batchSizeAt, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
 import { replayPartition } from './replay.js'
+import { encodeTransactionMarker, readMarkerKind, type MarkerKind } from './transactions/control-record.js'
+import { PartitionTransactions, type AbortedTransaction } from './transactions/partition-transactions.js'
+import { TransactionCoordinator, type TransactionCoordinatorOptions } from './transactions/coordinator.js'
+import { TransactionLog, TRANSACTION_STATE_TOPIC } from './transactions/transaction-log.js'
 
 export interface BrokerOptions {
   coordinator?: CoordinatorOptions
   /** Create a topic on first produce or metadata request (Kafka's auto.create.topics.enable). */
   autoCreateTopics?: boolean
   defaultPartitions?: number
+  transactions?: TransactionCoordinatorOptions
 }
+
+/** read_uncommitted reads to the high watermark; read_committed to the last stable offset, told which transactions were aborted. */
+export type IsolationLevel = 'read_committed' | 'read_uncommitted'
 
 export interface ProduceResult extends AppendResult {
   /** True when the batch was a retry of one already appended; the offsets are the original ones. */
@@ -40,8 +49,12 @@ export interface FetchResponse {
   /** Whole stored batches (may start before `offset`: the batch holding it). */
   records: Uint8Array
   highWatermark: number
+  /** The first offset of the oldest open transaction, or the high watermark when none is open. */
+  lastStableOffset: number
   logStartOffset: number
   errorCode: number
+  /** read_committed only: aborted transactions overlapping the returned batches (skip their producers' data up to the abort marker). */
+  abortedTransactions?: AbortedTransaction[]
 }
 
 export interface FetchOptions {
@@ -65,6 +78,8 @@ export interface FetchOptions {
    * fit in what is left allocates as usual. Reused across long-poll retries.
    */
   buffer?: Uint8Array
+  /** Default read_uncommitted (the broker's view; clients choose their own default). */
+  isolation?: IsolationLevel
 }
 
 /**
@@ -74,6 +89,9 @@ export interface FetchOptions {
  * it allocates.
  */
 export const FETCH_READ_SLACK_BYTES = 16 * 1024
+
+/** Shared by every read_committed response of a partition without aborted transactions (frozen: never changed). */
+const NO_ABORTED_TRANSACTIONS: AbortedTransaction[] = Object.freeze([]) as unknown as AbortedTransaction[]
 
 export const EARLIEST_TIMESTAMP = -2
 export const LATEST_TIMESTAMP = -1
@@ -90,6 +108,9 @@ export class Broker {
   private nextProducerId = 1
   private closed = false
   private offsetStore?: OffsetStore
+  private transactionCoordinator?: TransactionCoordinator
+  /** Per partition key: open transactions, last stable offset and aborted transactions. */
+  private readonly partitionTransactions = new Map<string, PartitionTransactions>()
 
   constructor(
     readonly topics: BrokerTopics,
@@ -98,31 +119,63 @@ export class Broker {
     this.coordinator = new GroupCoordinator(options.coordinator)
   }
 
-  /** Opens the internal offsets topic and rebuilds idempotence state from the logs. */
+  /**
+   * Opens the internal offsets and transaction-state topics and rebuilds
+   * idempotence and transaction state from the logs; transactions a crash left
+   * half-ended are finished, open ones resume (and time out as usual).
+   */
   async start(): Promise<void> {
     if (!this.topics.describe(OFFSETS_TOPIC)) await this.topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' })
+    if (!this.topics.describe(TRANSACTION_STATE_TOPIC)) await this.topics.create(TRANSACTION_STATE_TOPIC, 1, { 'cleanup.policy': 'compact' })
     this.offsetStore = new OffsetStore(this.topics.partition(OFFSETS_TOPIC, 0))
     await this.offsetStore.load()
     await this.recover()
+    const coordinator = new TransactionCoordinator(
+      new TransactionLog(this.topics.partition(TRANSACTION_STATE_TOPIC, 0)),
+      {
+        allocateProducerId: () => this.nextProducerId++,
+        writeMarker: (topic, partition, producerId, producerEpoch, kind) => this.writeMarker(topic, partition, producerId, producerEpoch, kind),
+        checkPartition: (topic, partition) => void this.partitionLog(topic, partition),
+        commitOffsets: (groupId, offsets) => this.offsets().commit(groupId, offsets),
+      },
+      this.options.transactions,
+    )
+    this.transactionCoordinator = coordinator
+    const producerIdMax = await coordinator.load()
+    this.nextProducerId = Math.max(this.nextProducerId, producerIdMax + 1)
+  }
+
+  /** The transaction coordinator: transactional ids, epochs, commit and abort. */
+  get transactions(): TransactionCoordinator {
+    if (!this.transactionCoordinator) throw new Error('the broker is not started: call start() first')
+    return this.transactionCoordinator
   }
 
   /**
-   * Rebuilds idempotence state by reading every batch header in every user
-   * partition. The internal offsets topic is skipped: no idempotent producer
-   * writes there, and the offset store has just replayed it.
+   * Rebuilds idempotence and per-partition transaction state (open
+   * transactions, aborted ones) by reading every batch header in every user
+   * partition. The internal topics are skipped: no producer writes there, and
+   * their stores replay them themselves.
    */
   private async recover(): Promise<void> {
     for (const name of this.topics.list()) {
-      if (name === OFFSETS_TOPIC) continue
+      if (name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC) continue
       const partitions = this.topics.partitionCount(name) ?? 0
       for (let p = 0; p < partitions; p++) {
         const log = this.topics.partition(name, p)
         const table = this.tableFor(name, p)
+        const transactions = this.transactionsOf(name, p)
         await replayPartition(log, log.logStartOffset(), (batch) => {
           const header = readBatchHeader(batch)
           if (header.producerId < 0) return
-          table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
           this.nextProducerId = Math.max(this.nextProducerId, header.producerId + 1)
+          if (header.isControl) {
+            const kind = readMarkerKind(batch, header)
+            if (kind !== undefined) transactions.onMarker(header.producerId, kind, header.baseOffset)
+            return
+          }
+          if (header.isTransactional) transactions.onData(header.producerId, header.baseOffset)
+          table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
         })
       }
     }
@@ -147,6 +200,7 @@ export class Broker {
     if (name.startsWith('__')) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `internal topic "${name}" cannot be deleted`)
     await this.topics.delete(name)
     for (const key of [...this.producerStates.keys()]) if (key.startsWith(`${name}\u0000`)) this.producerStates.delete(key)
+    for (const key of [...this.partitionTransactions.keys()]) if (key.startsWith(`${name}\u0000`)) this.partitionTransactions.delete(key)
     await this.offsets().deleteTopic(name)
   }
 
@@ -210,13 +264,18 @@ export class Broker {
       this.directAppends.add(tracked)
       return appended
     }
+    if (header.isControl) return Promise.reject(new KafkaError('INVALID_RECORD', `${topic}-${partition}: clients may not write control batches (transaction markers are written by the broker)`))
     const table = this.tableFor(topic, partition)
     const info = { producerId: header.producerId, producerEpoch: header.producerEpoch, baseSequence: header.baseSequence, recordCount: header.lastOffsetDelta + 1 }
+    const transactional = header.isTransactional
     const run = async (): Promise<ProduceResult> => {
       const verdict = table.check(info)
       if (verdict.kind === 'duplicate') return { baseOffset: verdict.baseOffset, lastOffset: verdict.lastOffset, duplicate: true }
+      // Checked here, in the partition's append order, so a batch queued behind its transaction's marker is refused.
+      if (transactional) this.transactions.checkProduce(info.producerId, info.producerEpoch, topic, partition)
       const result = await log.append(batch)
       table.observe(info, result.baseOffset)
+      if (transactional) this.transactionsOf(topic, partition).onData(info.producerId, result.baseOffset)
       this.wakeFetchers(key, log.logEndOffset())
       return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: false }
     }
@@ -233,6 +292,47 @@ export class Broker {
   initProducerId(): { producerId: number; producerEpoch: number } {
     const producerId = this.nextProducerId++
     return { producerId, producerEpoch: 0 }
+  }
+
+  /**
+   * Appends a commit or abort marker to one partition, in its append order,
+   * if `producerId` has a transaction open there (so finishing a transaction
+   * again after a crash writes no second marker).
+   */
+  private writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, kind: MarkerKind): Promise<void> {
+    const key = `${topic}\u0000${partition}`
+    const log = this.partitionLog(topic, partition)
+    const transactions = this.transactionsOf(topic, partition)
+    const run = async (): Promise<void> => {
+      if (!transactions.isOpen(producerId)) return
+      const result = await log.append(encodeTransactionMarker(producerId, producerEpoch, kind))
+      transactions.onMarker(producerId, kind, result.baseOffset)
+      this.wakeFetchers(key, log.logEndOffset())
+    }
+    const previous = this.appendChains.get(key) ?? Promise.resolve()
+    const next = previous.then(run, run)
+    this.appendChains.set(
+      key,
+      next.catch(() => undefined),
+    )
+    return next
+  }
+
+  private transactionsOf(topic: string, partition: number): PartitionTransactions {
+    const key = `${topic}\u0000${partition}`
+    let state = this.partitionTransactions.get(key)
+    if (!state) {
+      state = new PartitionTransactions()
+      this.partitionTransactions.set(key, state)
+    }
+    return state
+  }
+
+  /** The first offset of the oldest open transaction on the partition, or its high watermark. */
+  lastStableOffset(topic: string, partition: number): number {
+    const log = this.partitionLog(topic, partition)
+    const end = log.logEndOffset()
+    return this.partitionTransactions.get(`${topic}\u0000${partition}`)?.lastStableOffset(end) ?? end
   }
 
   private tableFor(topic: string, partition: number): ProducerStateTable {
@@ -256,7 +356,7 @@ export class Broker {
     const deadline = Date.now() + (options.maxWaitMs ?? 0)
     const minBytes = options.minBytes ?? 1
     for (;;) {
-      const responses = await this.fetchOnce(requests, options.maxBytes ?? 52_428_800, options.verifyCrc ?? true, options.buffer)
+      const responses = await this.fetchOnce(requests, options.maxBytes ?? 52_428_800, options.verifyCrc ?? true, options.buffer, options.isolation === 'read_committed')
       const bytes = responses.reduce((sum, r) => sum + r.records.length, 0)
       const remainingMs = deadline - Date.now()
       if (bytes >= minBytes || remainingMs <= 0 || this.closed || options.signal?.aborted) return responses
@@ -264,7 +364,7 @@ export class Broker {
     }
   }
 
-  private async fetchOnce(requests: readonly FetchRequest[], maxBytesTotal: number, verifyCrc: boolean, buffer?: Uint8Array): Promise<FetchResponse[]> {
+  private async fetchOnce(requests: readonly FetchRequest[], maxBytesTotal: number, verifyCrc: boolean, buffer: Uint8Array | undefined, readCommitted: boolean): Promise<FetchResponse[]> {
     let budget = maxBytesTotal
     /** Start of the part of `buffer` no returned records use. */
     let bufferFree = 0
@@ -274,15 +374,20 @@ export class Broker {
       try {
         log = this.partitionLog(r.topic, r.partition)
       } catch (error) {
-        out.push({ topic: r.topic, partition: r.partition, records: new Uint8Array(0), highWatermark: -1, logStartOffset: -1, errorCode: (error as KafkaError).code })
+        out.push({ topic: r.topic, partition: r.partition, records: new Uint8Array(0), highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, errorCode: (error as KafkaError).code })
         continue
       }
-      const base = { topic: r.topic, partition: r.partition, highWatermark: log.logEndOffset(), logStartOffset: log.logStartOffset() }
-      if (r.offset < log.logStartOffset() || r.offset > log.logEndOffset()) {
+      const highWatermark = log.logEndOffset()
+      const transactions = this.partitionTransactions.get(`${r.topic}\u0000${r.partition}`)
+      const lastStableOffset = transactions?.lastStableOffset(highWatermark) ?? highWatermark
+      const base = { topic: r.topic, partition: r.partition, highWatermark, lastStableOffset, logStartOffset: log.logStartOffset() }
+      if (r.offset < log.logStartOffset() || r.offset > highWatermark) {
         out.push({ ...base, records: new Uint8Array(0), errorCode: KafkaErrors.OFFSET_OUT_OF_RANGE.code })
         continue
       }
-      if (r.offset === log.logEndOffset() || budget <= 0) {
+      // read_committed stops at the last stable offset: nothing of an open transaction, nor anything after it.
+      const readEnd = readCommitted ? lastStableOffset : highWatermark
+      if (r.offset >= readEnd || budget <= 0) {
         out.push({ ...base, records: new Uint8Array(0), errorCode: 0 })
         continue
       }
@@ -292,12 +397,18 @@ export class Broker {
         // Just enough for the read window (the log reads as much as the buffer holds).
         scratch = buffer.subarray(bufferFree, Math.min(buffer.length, bufferFree + maxBytes + FETCH_READ_SLACK_BYTES))
       }
-      const records = await log.read(r.offset, maxBytes, { verifyCrc, buffer: scratch })
+      let records = await log.read(r.offset, maxBytes, { verifyCrc, buffer: scratch })
+      let abortedTransactions: AbortedTransaction[] | undefined
+      if (readCommitted) {
+        // The log never reads past its high watermark, so only an open transaction's LSO needs a cut.
+        if (readEnd < highWatermark) records = batchesBefore(records, readEnd)
+        abortedTransactions = transactions?.abortedIn(r.offset, readEnd) ?? NO_ABORTED_TRANSACTIONS
+      }
       if (scratch !== undefined && records.buffer === scratch.buffer && records.byteOffset >= scratch.byteOffset && records.byteOffset < scratch.byteOffset + scratch.length) {
         bufferFree = records.byteOffset + records.length - buffer!.byteOffset
       }
       budget -= records.length
-      out.push({ ...base, records, errorCode: 0 })
+      out.push(abortedTransactions === undefined ? { ...base, records, errorCode: 0 } : { ...base, records, errorCode: 0, abortedTransactions })
     }
     return out
   }
@@ -344,11 +455,14 @@ export class Broker {
 
   // ------------------------------------------------------------------ offsets
 
-  /** ListOffsets: -2 earliest, -1 latest, otherwise the first offset with timestamp ≥ the given ms (-1 if none). */
-  async listOffset(topic: string, partition: number, timestamp: number): Promise<number> {
+  /**
+   * ListOffsets: -2 earliest, -1 latest (the last stable offset under
+   * read_committed), otherwise the first offset with timestamp ≥ the given ms (-1 if none).
+   */
+  async listOffset(topic: string, partition: number, timestamp: number, isolation: IsolationLevel = 'read_uncommitted'): Promise<number> {
     const log = this.partitionLog(topic, partition)
     if (timestamp === EARLIEST_TIMESTAMP) return log.logStartOffset()
-    if (timestamp === LATEST_TIMESTAMP) return log.logEndOffset()
+    if (timestamp === LATEST_TIMESTAMP) return isolation === 'read_committed' ? this.lastStableOffset(topic, partition) : log.logEndOffset()
     return (await log.offsetForTimestamp(timestamp)) ?? -1
   }
 
@@ -392,6 +506,7 @@ export class Broker {
     if (this.closed) return
     this.closed = true
     this.coordinator.close()
+    this.transactionCoordinator?.close()
     for (const waiter of [...this.dataWaiters]) waiter.wake()
     await Promise.allSettled([...this.appendChains.values(), ...this.directAppends])
     await this.topics.close()
@@ -400,4 +515,16 @@ export class Broker {
   private assertOpen(): void {
     if (this.closed) throw new Error('the broker is closed')
   }
+}
+
+/** The whole batches of `records` that start before `endOffset` (a view, no copy). */
+function batchesBefore(records: Uint8Array, endOffset: number): Uint8Array {
+  let at = 0
+  while (at + BATCH_LOG_OVERHEAD <= records.length) {
+    const size = batchSizeAt(records, at)
+    if (size < BATCH_LOG_OVERHEAD || at + size > records.length) break
+    if (readBatchHeader(records, at).baseOffset >= endOffset) break
+    at += size
+  }
+  return at === records.length ? records : records.subarray(0, at)
 }

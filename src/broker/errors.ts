@@ -42,6 +42,7 @@ export const KafkaErrors = {
   INVALID_PRODUCER_EPOCH: { code: 47, retriable: false, message: "Producer attempted to produce with an old epoch" },
   INVALID_TXN_STATE: { code: 48, retriable: false, message: 'The producer attempted a transactional operation in an invalid state' },
   INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false, message: 'The producer attempted to use a producer id which is not currently assigned to its transactional id' },
+  INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false, message: 'The transaction timeout is larger than the maximum value allowed by the broker' },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true, message: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing' },
   KAFKA_STORAGE_ERROR: { code: 56, retriable: true, message: 'Disk error when trying to access log file on the disk' },
   UNKNOWN_PRODUCER_ID: { code: 59, retriable: false, message: 'The broker could not locate the producer metadata associated with the producer id' },
@@ -79,5 +80,27 @@ export class KafkaError extends Error {
   static fromCode(code: number, context: string): KafkaError {
     const type = errorNameOf(code) ?? 'UNKNOWN_SERVER_ERROR'
     return new KafkaError(type, `${context}: ${KafkaErrors[type].message}`)
+  }
+}
+
+/**
+ * A newer producer with the same transactional id exists (it called
+ * initTransactions, or the broker aborted this producer's transaction on
+ * timeout and bumped the epoch): this producer can no longer send, commit or
+ * abort. Create a new producer to continue.
+ */
+export class ProducerFencedError extends KafkaError {
+  override name = 'ProducerFencedError'
+  constructor(
+    readonly transactionalId: string,
+    readonly producerEpoch: number,
+    /** The id's epoch now, when known (-1 otherwise). */
+    readonly currentEpoch: number,
+    detail?: string,
+  ) {
+    super(
+      'PRODUCER_FENCED',
+      `transactional id ${JSON.stringify(transactionalId)}: producer epoch ${producerEpoch} is fenced${currentEpoch >= 0 ? `, the current epoch is ${currentEpoch}` : ''} (a newer producer called initTransactions, or the transaction timed out)${detail ? `: ${detail}` : ''}`,
+    )
   }
 }

@@ -1,7 +1,7 @@
 // The in-process admin client: topics, partitions, groups and offsets, with the
 // operations of Kafka's Admin API and `kafka-consumer-groups.sh`.
 import type { Broker } from '../broker/broker.js'
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../broker/broker.js'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type IsolationLevel } from '../broker/broker.js'
 import { KafkaError } from '../broker/errors.js'
 import { decodeAssignment } from '../broker/group/consumer-protocol.js'
 import type { TopicPartition } from '../broker/assignors/index.js'
@@ -93,13 +93,20 @@ export class Admin {
     return { name, partitions, config: description.config, internal: description.internal }
   }
 
-  /** Offsets of every partition of a topic: earliest, latest, or the first at/after a time (-1 if none). */
-  async listOffsets(topic: string, spec: OffsetSpec = 'latest'): Promise<{ partition: number; offset: number }[]> {
+  /**
+   * Offsets of every partition of a topic: earliest, latest, or the first
+   * at/after a time (-1 if none). Latest is the high watermark, or with
+   * `{ isolation: 'read_committed' }` the last stable offset (the first offset
+   * of the oldest open transaction).
+   */
+  async listOffsets(topic: string, spec: OffsetSpec = 'latest', options: { isolation?: IsolationLevel } = {}): Promise<{ partition: number; offset: number }[]> {
+    const isolation = options.isolation ?? 'read_uncommitted'
+    if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw new RangeError(`listOffsets isolation must be 'read_committed' or 'read_uncommitted', got ${String(isolation)}`)
     const count = this.broker.partitionCount(topic)
     if (count === undefined) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${topic}"`)
     const timestamp = spec === 'earliest' ? EARLIEST_TIMESTAMP : spec === 'latest' ? LATEST_TIMESTAMP : spec.timestamp
     const out = []
-    for (let p = 0; p < count; p++) out.push({ partition: p, offset: await this.broker.listOffset(topic, p, timestamp) })
+    for (let p = 0; p < count; p++) out.push({ partition: p, offset: await this.broker.listOffset(topic, p, timestamp, isolation) })
     return out
   }
 

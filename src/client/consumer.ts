@@ -7,7 +7,9 @@
 // Concurrency: one event loop; `poll` calls must not overlap (the async
 // iterator serialises them). Heartbeats run on a timer, as Kafka's heartbeat
 // thread does, and interrupt a waiting poll when the group starts rebalancing.
-import type { Broker, FetchRequest } from '../broker/broker.js'
+import type { Broker, FetchRequest, IsolationLevel } from '../broker/broker.js'
+import type { AbortedTransaction } from '../broker/transactions/partition-transactions.js'
+import { readMarkerKind } from '../broker/transactions/control-record.js'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../broker/broker.js'
 import { KafkaError, KafkaErrors } from '../broker/errors.js'
 import { ASSIGNOR_NAMES, createAssignor, tpKey, type AssignorName, type PartitionAssignor, type TopicPartition } from '../broker/assignors/index.js'
@@ -43,6 +45,14 @@ export interface ConsumerOptions {
   keyDeserializer?: Deserializer
   valueDeserializer?: Deserializer
   rebalanceListener?: RebalanceListener
+  /**
+   * 'read_committed' (the default, as librdkafka and kafkajs): read up to the
+   * last stable offset and never return records of aborted transactions.
+   * 'read_uncommitted' (the Java client's default): read to the high
+   * watermark, aborted and open transactions included. Transaction markers
+   * (control records) are never returned in either mode.
+   */
+  isolation?: IsolationLevel
 }
 
 export interface ConsumerRecord<K = unknown, V = unknown> {
@@ -89,6 +99,8 @@ interface BufferedBatch {
   key: string
   batch: DecodedBatch
   next: number
+  /** Where the position goes once this batch is consumed, when skipped batches (markers, aborted data) follow it. */
+  positionAfter?: number
 }
 
 export interface PollOptions {
@@ -99,6 +111,7 @@ export interface PollOptions {
 const CONSUMER_OPTION_KEYS = [
   'groupId', 'groupInstanceId', 'clientId', 'autoOffsetReset', 'enableAutoCommit', 'autoCommitIntervalMs', 'sessionTimeoutMs', 'heartbeatIntervalMs',
   'maxPollIntervalMs', 'maxPollRecords', 'fetchMaxWaitMs', 'fetchMaxBytes', 'maxPartitionFetchBytes', 'assignor', 'keyDeserializer', 'valueDeserializer', 'rebalanceListener',
+  'isolation',
 ]
 
 /** No committed offset and autoOffsetReset 'none'. */
@@ -108,6 +121,7 @@ export class NoOffsetForPartitionError extends Error {
 
 export class Consumer<K = unknown, V = unknown> implements AsyncIterable<ConsumerRecord<K, V>> {
   private readonly options: Required<Omit<ConsumerOptions, 'groupId' | 'groupInstanceId' | 'rebalanceListener' | 'assignor'>>
+  private readonly isolation: IsolationLevel
   private readonly groupId?: string
   private readonly groupInstanceId?: string
   private readonly assignors: PartitionAssignor[]
@@ -150,6 +164,9 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     this.groupInstanceId = options.groupInstanceId
     const reset = options.autoOffsetReset ?? 'latest'
     if (!['earliest', 'latest', 'none'].includes(reset)) throw new RangeError(`consumer option autoOffsetReset must be 'earliest', 'latest' or 'none', got ${String(reset)}`)
+    const isolation = options.isolation ?? 'read_committed'
+    if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') throw new RangeError(`consumer option isolation must be 'read_committed' or 'read_uncommitted', got ${String(isolation)}`)
+    this.isolation = isolation
     this.options = {
       clientId: options.clientId ?? 'eddy-consumer',
       autoOffsetReset: reset,
@@ -164,6 +181,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       maxPartitionFetchBytes: positive('maxPartitionFetchBytes', options.maxPartitionFetchBytes ?? 1_048_576),
       keyDeserializer: options.keyDeserializer ?? 'string',
       valueDeserializer: options.valueDeserializer ?? 'string',
+      isolation,
     }
     if (this.options.enableAutoCommit && !this.groupId) throw new RangeError('enableAutoCommit needs a groupId')
     const names = options.assignor === undefined ? ['range'] : Array.isArray(options.assignor) ? options.assignor : [options.assignor]
@@ -260,7 +278,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       }
       b.next = end
       // One position update per run of records from the same batch.
-      this.positions.set(b.key, offsets[end - 1] + 1)
+      this.positions.set(b.key, end === batch.count && b.positionAfter !== undefined ? b.positionAfter : offsets[end - 1] + 1)
       if (end === batch.count) this.shiftBuffer()
     }
     // Only if a deserializer changed the buffer under the loop (e.g. by pausing a partition).
@@ -285,7 +303,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       if (out.length > 0 && records + count > maxRecords) break
       out.push({ topic: b.topic, partition: b.partition, batch: b.batch, start: b.next, end: b.batch.count })
       records += count
-      this.positions.set(b.key, b.batch.offsets[b.batch.count - 1] + 1)
+      this.positions.set(b.key, b.positionAfter ?? b.batch.offsets[b.batch.count - 1] + 1)
       this.shiftBuffer()
     }
     return out
@@ -352,6 +370,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       maxWaitMs: Math.min(waitMs, this.options.fetchMaxWaitMs),
       maxBytes: this.options.fetchMaxBytes,
       signal: this.wakeup.signal,
+      isolation: this.isolation,
     })
     for (const response of responses) {
       const key = tpKey(response)
@@ -363,7 +382,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
         continue
       }
       if (response.errorCode !== 0) throw KafkaError.fromCode(response.errorCode, `fetch ${response.topic}-${response.partition}`)
-      this.decodeInto(response.topic, response.partition, response.records, this.positions.get(key)!)
+      this.decodeInto(response.topic, response.partition, response.records, this.positions.get(key)!, response.abortedTransactions)
     }
   }
 
@@ -381,8 +400,22 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     return this.assignedKeySet.has(key)
   }
 
-  private decodeInto(topic: string, partition: number, bytes: Uint8Array, fromOffset: number): void {
+  /**
+   * Buffers the fetched batches that hold records for the user. Skipped:
+   * transaction markers (always), and under read_committed the batches of
+   * aborted transactions — Kafka's consumer algorithm: a producer's data
+   * counts as aborted from the first offset of an aborted transaction the
+   * broker listed, until its abort marker. The position moves past skipped
+   * batches too, so a partition that ends in a marker is not fetched forever.
+   */
+  private decodeInto(topic: string, partition: number, bytes: Uint8Array, fromOffset: number, aborted: readonly AbortedTransaction[] | undefined): void {
     const key = `${topic}\u0000${partition}`
+    const abortedQueue = aborted !== undefined && aborted.length > 0 ? [...aborted].sort((a, b) => a.firstOffset - b.firstOffset) : undefined
+    let abortedNext = 0
+    const abortedProducers = new Set<number>()
+    let lastBuffered: BufferedBatch | undefined
+    /** The offset after the skipped batches that follow the last buffered one (-1: none skipped since). */
+    let skippedTo = -1
     // Whole batches back to back (as wholeBatches yields them, without a generator).
     for (let at = 0; at + BATCH_LOG_OVERHEAD <= bytes.length; ) {
       const size = batchSizeAt(bytes, at)
@@ -391,13 +424,31 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       at += size
       // The log verified every batch's CRC as it read it; checking again here would double the cost.
       const batch = decodeRecordBatch(stored, { verifyCrc: false })
-      if (batch.header.isControl || batch.count === 0) continue
+      const header = batch.header
+      const batchEnd = header.baseOffset + header.lastOffsetDelta + 1
+      if (abortedQueue !== undefined) {
+        while (abortedNext < abortedQueue.length && abortedQueue[abortedNext].firstOffset < batchEnd) abortedProducers.add(abortedQueue[abortedNext++].producerId)
+      }
+      if (header.isControl) {
+        if (abortedProducers.has(header.producerId) && readMarkerKind(stored, header) === 'abort') abortedProducers.delete(header.producerId)
+        skippedTo = batchEnd
+        continue
+      }
+      if (batch.count === 0 || (header.isTransactional && abortedProducers.has(header.producerId))) {
+        skippedTo = batchEnd
+        continue
+      }
       // Records before the position (the fetch starts at the batch holding it) were consumed already.
       let next = 0
       while (next < batch.count && batch.offsets[next] < fromOffset) next++
       if (next === batch.count) continue
-      this.buffer.push({ topic, partition, key, batch, next })
+      lastBuffered = { topic, partition, key, batch, next }
+      this.buffer.push(lastBuffered)
+      skippedTo = -1
     }
+    if (skippedTo <= fromOffset) return
+    if (lastBuffered !== undefined) lastBuffered.positionAfter = skippedTo
+    else this.positions.set(key, skippedTo)
   }
 
   /** The next offset to read: the position, else the committed offset, else the reset policy. */
@@ -412,7 +463,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
       throw new NoOffsetForPartitionError(
         `no ${outOfRange ? 'valid' : 'committed'} offset for ${tp.topic}-${tp.partition}${this.groupId ? ` in group "${this.groupId}"` : ''} and autoOffsetReset is 'none'`,
       )
-    } else offset = await this.broker.listOffset(tp.topic, tp.partition, this.options.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP)
+    } else offset = await this.broker.listOffset(tp.topic, tp.partition, this.options.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP, this.isolation)
     this.positions.set(key, offset)
     return offset
   }
@@ -437,7 +488,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   }
 
   async seekToEnd(partitions: readonly TopicPartition[] = this.assigned): Promise<void> {
-    for (const tp of partitions) this.seek(tp, await this.broker.listOffset(tp.topic, tp.partition, LATEST_TIMESTAMP))
+    for (const tp of partitions) this.seek(tp, await this.broker.listOffset(tp.topic, tp.partition, LATEST_TIMESTAMP, this.isolation))
   }
 
   /** For each partition, the earliest offset whose timestamp is ≥ the given ms (null if none). */
@@ -470,7 +521,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
   /** Records between the position and the end of each assigned partition. */
   async lag(): Promise<(TopicPartition & { lag: number })[]> {
     return Promise.all(
-      this.assigned.map(async (tp) => ({ ...tp, lag: Math.max(0, (await this.broker.listOffset(tp.topic, tp.partition, LATEST_TIMESTAMP)) - (await this.positionOf(tp))) })),
+      this.assigned.map(async (tp) => ({ ...tp, lag: Math.max(0, (await this.broker.listOffset(tp.topic, tp.partition, LATEST_TIMESTAMP, this.isolation)) - (await this.positionOf(tp))) })),
     )
   }
 

@@ -3,7 +3,9 @@
 // (closed by `batchSize` bytes or `lingerMs`), encoded once as RecordBatch v2 —
 // the bytes the log stores — and appended through the broker. Idempotence gives
 // each batch a producer id, epoch and sequence, so a retried batch is never
-// stored twice.
+// stored twice. With a transactionalId, sends happen inside transactions
+// (transaction-manager.ts): every partition joins the open transaction before
+// its first batch, and commit or abort ends them all at once.
 import type { Broker } from '../broker/broker.js'
 import { KafkaError } from '../broker/errors.js'
 import { BATCH_HEADER_BYTES, type CompressionCodec } from '../log/batch-header.js'
@@ -12,6 +14,12 @@ import { zstdReady } from '../log/compression/index.js'
 import { createPartitioner, type Partitioner, type PartitionerFunction, type PartitionerName } from './partitioners.js'
 import { serialize, type Serializer } from './serde.js'
 import { checkOptions } from './options.js'
+import { TransactionManager, type OffsetToCommit } from './transaction-manager.js'
+import { TRANSACTION_TIMEOUT_MS_DEFAULT, type TransactionHandle } from '../broker/transactions/coordinator.js'
+
+export type { OffsetToCommit, TransactionState } from './transaction-manager.js'
+export { TransactionStateError } from './transaction-manager.js'
+export type { TransactionHandle } from '../broker/transactions/coordinator.js'
 
 export type Acks = 0 | 1 | -1 | 'all'
 
@@ -28,6 +36,15 @@ export interface ProducerOptions {
   keySerializer?: Serializer
   valueSerializer?: Serializer
   clientId?: string
+  /**
+   * Makes the producer transactional (implies idempotent and acks 'all'): call
+   * initTransactions() once, then send inside beginTransaction() …
+   * commitTransaction() / abortTransaction(). A new producer with the same id
+   * fences this one.
+   */
+  transactionalId?: string
+  /** An open transaction older than this is aborted by the broker (default 60 000 ms; at most 900 000). */
+  transactionTimeoutMs?: number
 }
 
 export type HeadersInput = Record<string, string | Uint8Array | null> | readonly { key: string; value: string | Uint8Array | null }[]
@@ -75,7 +92,9 @@ interface PendingBatch extends RecordColumns {
   baseOffset: number | undefined
 }
 
-const PRODUCER_OPTION_KEYS = ['acks', 'idempotent', 'lingerMs', 'batchSize', 'compression', 'retries', 'retryBackoffMs', 'partitioner', 'keySerializer', 'valueSerializer', 'clientId']
+const PRODUCER_OPTION_KEYS = [
+  'acks', 'idempotent', 'lingerMs', 'batchSize', 'compression', 'retries', 'retryBackoffMs', 'partitioner', 'keySerializer', 'valueSerializer', 'clientId', 'transactionalId', 'transactionTimeoutMs',
+]
 
 export class Producer {
   private readonly acks: 0 | 1 | -1
@@ -109,6 +128,8 @@ export class Producer {
   private readonly scratch: Columns = { keys: [], values: [], timestamps: [] }
   private readonly inFlight = new Set<Promise<unknown>>()
   private closed = false
+  /** Set for a transactional producer. */
+  private readonly transaction: TransactionManager | undefined
 
   constructor(
     private readonly broker: Broker,
@@ -118,7 +139,17 @@ export class Producer {
     const acks = options.acks ?? 'all'
     if (acks !== 0 && acks !== 1 && acks !== -1 && acks !== 'all') throw new RangeError(`producer option acks must be 0, 1, -1 or 'all', got ${String(acks)}`)
     this.acks = acks === 'all' ? -1 : acks
-    this.idempotent = options.idempotent ?? false
+    const transactionalId = options.transactionalId
+    if (transactionalId !== undefined) {
+      if (typeof transactionalId !== 'string' || transactionalId === '') throw new TypeError(`producer option transactionalId must be a non-empty string, got ${JSON.stringify(transactionalId)}`)
+      if (options.idempotent === false) throw new RangeError('a transactional producer is idempotent: idempotent: false cannot go with a transactionalId')
+      const timeoutMs = options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS_DEFAULT
+      if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new RangeError(`producer option transactionTimeoutMs must be a positive integer, got ${String(timeoutMs)}`)
+      this.transaction = new TransactionManager(broker, transactionalId, timeoutMs)
+    } else if (options.transactionTimeoutMs !== undefined) {
+      throw new RangeError('producer option transactionTimeoutMs needs a transactionalId')
+    }
+    this.idempotent = options.idempotent ?? this.transaction !== undefined
     if (this.idempotent && this.acks !== -1) throw new RangeError(`an idempotent producer needs acks 'all' (got ${String(acks)}), as in Kafka`)
     this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? 0)
     this.batchSize = nonNegative('batchSize', options.batchSize ?? 16_384)
@@ -131,7 +162,7 @@ export class Producer {
     this.partitioner = createPartitioner(options.partitioner ?? 'default')
     this.keySerializer = options.keySerializer ?? 'bytes'
     this.valueSerializer = options.valueSerializer ?? 'bytes'
-    if (this.idempotent) {
+    if (this.idempotent && this.transaction === undefined) {
       const id = broker.initProducerId()
       this.producerId = id.producerId
       this.producerEpoch = id.producerEpoch
@@ -151,6 +182,7 @@ export class Producer {
     const records = typeof topicOrRequest === 'string' ? recordOrRecords : topicOrRequest.messages
     if (typeof topic !== 'string' || topic.length === 0) throw new TypeError('send needs a topic name')
     if (records === undefined || records === null) throw new TypeError(`send to "${topic}" needs a record or an array of records`)
+    this.transaction?.assertCanSend(topic)
     // Known topics take the synchronous path: no await per send on the hot path.
     const partitionCount = this.broker.partitionCount(topic) ?? (await this.broker.ensureTopic(topic))
     if (!Array.isArray(records)) {
@@ -300,6 +332,11 @@ export class Producer {
     try {
       if (this.compression === 'zstd') await zstdReady()
       const options: EncodeOptions = { compression: this.compression, baseTimestamp: batch.timestamps[0] }
+      if (this.transaction !== undefined) {
+        // The partition joins the transaction before its first batch is sent (AddPartitionsToTxn).
+        await this.transaction.addPartition(batch.topic, batch.partition)
+        options.transactional = true
+      }
       if (this.idempotent) {
         options.producerId = this.producerId
         options.producerEpoch = this.producerEpoch
@@ -316,7 +353,7 @@ export class Producer {
     } catch (error) {
       this.releaseColumns(batch)
       if (pooled !== undefined && this.bufferPool.length < BUFFER_POOL_MAX) this.bufferPool.push(pooled)
-      batch.reject(error)
+      batch.reject(this.transaction === undefined ? error : this.transaction.fail(error))
       return
     }
     this.releaseColumns(batch)
@@ -350,7 +387,7 @@ export class Producer {
       } catch (error) {
         const retriable = error instanceof KafkaError && error.retriable
         if (!retriable || attempt >= this.retries) {
-          batch.reject(error)
+          batch.reject(this.transaction === undefined ? error : this.transaction.fail(error))
           return
         }
         // Exponential backoff; the same bytes (same sequence) are resent, so the broker can drop a duplicate.
@@ -370,6 +407,86 @@ export class Producer {
     this.columnPool.push({ keys, values, timestamps })
   }
 
+  // ------------------------------------------------------------------ transactions
+
+  /**
+   * Registers the transactionalId with the broker: gets the producer id and a
+   * new epoch, which fences every older producer of the same id and aborts its
+   * open transaction. Call once, before the first transaction.
+   */
+  async initTransactions(): Promise<void> {
+    const manager = this.transactional('initTransactions')
+    await this.flush()
+    const id = await manager.init()
+    this.producerId = id.producerId
+    this.producerEpoch = id.producerEpoch
+    // A new epoch starts every partition's sequence at 0.
+    this.sequences.clear()
+  }
+
+  beginTransaction(): void {
+    this.transactional('beginTransaction').begin()
+  }
+
+  /**
+   * Commits a consumer group's offsets with the open transaction: they become
+   * the group's committed offsets only if the transaction commits. `offset` is
+   * the next offset to consume, as in Kafka.
+   */
+  async sendOffsetsToTransaction(offsets: readonly OffsetToCommit[], groupId: string | { groupId: string }): Promise<void> {
+    const manager = this.transactional('sendOffsetsToTransaction')
+    await manager.sendOffsets(offsets, typeof groupId === 'string' ? groupId : groupId?.groupId)
+  }
+
+  /** Sends what is pending, then commits: every record of the transaction becomes visible to read_committed readers at once. */
+  async commitTransaction(): Promise<void> {
+    const manager = this.transactional('commitTransaction')
+    if (manager.state === 'in-transaction') await this.flush()
+    await manager.commit()
+  }
+
+  /** Waits for what is in flight, then aborts: read_committed readers never see the transaction's records. */
+  async abortTransaction(): Promise<void> {
+    const manager = this.transactional('abortTransaction')
+    await this.flush()
+    await manager.abort()
+  }
+
+  /**
+   * Two-phase commit, phase one: sends what is pending and returns a handle
+   * naming the open transaction (transactional id, producer id, epoch and
+   * transaction number), or undefined when nothing was written in it. The
+   * transaction stays open; commitTransaction() commits it, or — after a
+   * crash — a new producer's commitPreparedTransaction(handle).
+   */
+  async prepareTransaction(): Promise<TransactionHandle | undefined> {
+    const manager = this.transactional('prepareTransaction')
+    await this.flush()
+    return manager.handle()
+  }
+
+  /**
+   * Commits a transaction an earlier producer of this transactionalId
+   * prepared and could not commit (it crashed). Call before
+   * initTransactions(): that would abort it. Only the exact transaction the
+   * handle names is committed; one already committed is fine
+   * ('already-committed'); one that was aborted throws.
+   */
+  async commitPreparedTransaction(handle: TransactionHandle): Promise<'committed' | 'already-committed'> {
+    return this.transactional('commitPreparedTransaction').completePrepared(handle)
+  }
+
+  /** 'uninitialized', 'ready', 'in-transaction', 'abortable' or 'fenced'; undefined without a transactionalId. */
+  transactionState(): TransactionManager['state'] | undefined {
+    return this.transaction?.state
+  }
+
+  private transactional(what: string): TransactionManager {
+    if (this.closed) throw new Error('producer is closed')
+    if (this.transaction === undefined) throw new TypeError(`${what} needs a producer created with a transactionalId`)
+    return this.transaction
+  }
+
   private nextSequence(batch: PendingBatch): number {
     const slot = `${batch.topic}\u0000${batch.partition}`
     const sequence = this.sequences.get(slot) ?? 0
@@ -385,9 +502,12 @@ export class Producer {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
   }
 
+  /** Sends what is pending; a transaction still open is aborted (its records never become visible). */
   async close(): Promise<void> {
     if (this.closed) return
     await this.flush()
+    const state = this.transaction?.state
+    if (state === 'in-transaction' || state === 'abortable') await this.transaction!.abort().catch(() => undefined)
     this.closed = true
   }
 }

@@ -36,6 +36,8 @@ export interface FetchPartitionResponse {
   lastStableOffset: number
   logStartOffset: number
   preferredReadReplica: number
+  /** read_committed only (null otherwise): the aborted transactions overlapping the records. */
+  abortedTransactions: { producerId: number; firstOffset: number }[] | null
   records: Uint8Array
 }
 
@@ -83,7 +85,8 @@ export function encodeFetchResponse(writer: Writer, response: FetchResponse, ver
     w.array(t.partitions, (pw, p) => {
       pw.int32(p.partitionIndex).int16(p.errorCode).int64(p.highWatermark).int64(p.lastStableOffset)
       if (version >= 5) pw.int64(p.logStartOffset)
-      pw.int32(0) // aborted_transactions: none, there are no transactions yet
+      if (p.abortedTransactions === null) pw.int32(-1)
+      else pw.array(p.abortedTransactions, (aw, a) => aw.int64(a.producerId).int64(a.firstOffset))
       if (version >= 11) pw.int32(p.preferredReadReplica)
       pw.bytes(p.records)
     })

@@ -48,9 +48,12 @@ async function handleFetch(context: RequestContext, request: FetchRequest): Prom
   const maxBytes = clamp(request.maxBytes, 1, FETCH_RESPONSE_BYTES_MAX)
   const minBytes = Math.max(0, request.minBytes)
   const pool = (session.fetchBuffers ??= new ReadBufferPool())
+  // read_committed (isolation level 1, KIP-98) stops at the last stable offset and lists aborted transactions.
+  const isolation = request.isolationLevel === 1 ? 'read_committed' : 'read_uncommitted'
   const readahead = session.fetchReadahead
   session.fetchReadahead = undefined
-  let results = await takeReadahead(broker, readahead, wanted, maxBytes, minBytes)
+  // Readahead reads read_uncommitted ranges only: a read_committed range can change as transactions end.
+  let results = isolation === 'read_committed' ? undefined : await takeReadahead(broker, readahead, wanted, maxBytes, minBytes)
   if (readahead) {
     // Its results are views of its buffer: it goes back to the pool once they are sent, or dropped.
     if (results) context.whenSent(() => pool.release(readahead.buffer))
@@ -58,13 +61,13 @@ async function handleFetch(context: RequestContext, request: FetchRequest): Prom
   }
   if (!results) {
     try {
-      results = await broker.fetch(wanted, { maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_WAIT_MS_MAX), minBytes, maxBytes, signal: context.signal, verifyCrc: fetchVerifyCrc })
+      results = await broker.fetch(wanted, { maxWaitMs: clamp(request.maxWaitMs, 0, FETCH_WAIT_MS_MAX), minBytes, maxBytes, signal: context.signal, verifyCrc: fetchVerifyCrc, isolation })
     } catch (error) {
       const errorCode = errorCodeOf(error, context, 'Fetch')
-      results = wanted.map((w) => ({ topic: w.topic, partition: w.partition, records: EMPTY, highWatermark: -1, logStartOffset: -1, errorCode }))
+      results = wanted.map((w) => ({ topic: w.topic, partition: w.partition, records: EMPTY, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, errorCode }))
     }
   }
-  const next = context.signal.aborted ? undefined : continuation(wanted, results)
+  const next = context.signal.aborted || isolation === 'read_committed' ? undefined : continuation(wanted, results)
   if (next) session.fetchReadahead = startReadahead(broker, next.next, maxBytes, pool, next.bytes, fetchVerifyCrc)
   // Caught up (or stopped): no throughput to keep buffers for.
   else pool.clear()
@@ -78,8 +81,8 @@ async function handleFetch(context: RequestContext, request: FetchRequest): Prom
         partitionIndex: r.partition,
         errorCode: r.errorCode,
         highWatermark: r.highWatermark,
-        // No transactions yet, so everything below the high watermark is stable.
-        lastStableOffset: r.highWatermark,
+        lastStableOffset: r.lastStableOffset,
+        abortedTransactions: r.abortedTransactions ?? null,
         logStartOffset: r.logStartOffset,
         preferredReadReplica: -1,
         records: r.records,

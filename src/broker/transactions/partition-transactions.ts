@@ -1,0 +1,76 @@
+// What one partition knows about transactions: the transactions still open on
+// it (producer id → first offset), hence its last stable offset (LSO: the
+// first offset of the oldest open transaction, or the high watermark when none
+// is open), and the index of aborted transactions (producer id, first offset,
+// offset of the abort marker) that read_committed readers use to skip aborted
+// data. Kafka keeps the same facts in its producer state snapshot and the
+// segment's .txnindex; here they are rebuilt by replaying batch headers when
+// the broker opens (Broker.recover), so nothing extra is written.
+//
+// Concurrency: one owner (the partition's append path and the broker's reads,
+// on one event loop).
+
+export interface AbortedTransaction {
+  producerId: number
+  firstOffset: number
+  /** Offset of the abort marker. */
+  lastOffset: number
+}
+
+/** Aborted transactions kept per partition at most; the oldest are dropped first (see docs/transactions.md). */
+export const ABORTED_TRANSACTIONS_KEPT_MAX = 100_000
+
+export class PartitionTransactions {
+  /** Open transactions: producer id → offset of its first batch here. Insertion order is not offset order. */
+  private readonly open = new Map<number, number>()
+  /** Sorted by lastOffset (markers are appended in offset order). */
+  private readonly aborted: AbortedTransaction[] = []
+
+  /** A transactional data batch was appended at `baseOffset`. */
+  onData(producerId: number, baseOffset: number): void {
+    if (!this.open.has(producerId)) this.open.set(producerId, baseOffset)
+  }
+
+  /** A marker for `producerId` was appended at `markerOffset`. */
+  onMarker(producerId: number, kind: 'commit' | 'abort', markerOffset: number): void {
+    const firstOffset = this.open.get(producerId)
+    this.open.delete(producerId)
+    if (kind !== 'abort' || firstOffset === undefined) return
+    this.aborted.push({ producerId, firstOffset, lastOffset: markerOffset })
+    if (this.aborted.length > ABORTED_TRANSACTIONS_KEPT_MAX) this.aborted.shift()
+  }
+
+  isOpen(producerId: number): boolean {
+    return this.open.has(producerId)
+  }
+
+  /** The last stable offset, given the partition's high watermark. */
+  lastStableOffset(highWatermark: number): number {
+    let lso = highWatermark
+    for (const first of this.open.values()) if (first < lso) lso = first
+    return lso
+  }
+
+  /** Aborted transactions that overlap [fromOffset, toOffset): what a fetch of that range must be told. */
+  abortedIn(fromOffset: number, toOffset: number): AbortedTransaction[] {
+    const out: AbortedTransaction[] = []
+    // Markers are in offset order: skip those before the range with a binary search.
+    let lo = 0
+    let hi = this.aborted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (this.aborted[mid].lastOffset < fromOffset) lo = mid + 1
+      else hi = mid
+    }
+    for (let i = lo; i < this.aborted.length; i++) {
+      const a = this.aborted[i]
+      if (a.firstOffset < toOffset) out.push(a)
+    }
+    return out
+  }
+
+  /** Forgets aborted transactions wholly below the log start (retention removed their data). */
+  truncateBelow(logStartOffset: number): void {
+    while (this.aborted.length > 0 && this.aborted[0].lastOffset < logStartOffset) this.aborted.shift()
+  }
+}

@@ -1,0 +1,79 @@
+// Durable transaction state: the compacted internal topic `__transaction_state`
+// (one partition), as Kafka keeps it. The latest record per transactional id is
+// that id's state; on open the topic is replayed, so a restarted broker knows
+// every producer id, epoch and open or half-finished transaction.
+//
+// Record key:   JSON ["t", transactionalId]
+// Record value: JSON TransactionRecord (version 1), see below
+import { decodeRecordBatch, encodeRecordBatch } from '../../log/record-batch.js'
+import type { BrokerPartition } from '../ports.js'
+import { replayPartition } from '../replay.js'
+
+export const TRANSACTION_STATE_TOPIC = '__transaction_state'
+export const TRANSACTION_RECORD_VERSION = 1
+
+/**
+ * empty: no transaction open. ongoing: partitions or offsets were added.
+ * prepare-commit / prepare-abort: the decision is durable, markers are being
+ * written (a restart finishes them). complete-commit / complete-abort: done.
+ */
+export type TransactionPhase = 'empty' | 'ongoing' | 'prepare-commit' | 'prepare-abort' | 'complete-commit' | 'complete-abort'
+
+export interface PendingOffset {
+  groupId: string
+  topic: string
+  partition: number
+  offset: number
+  metadata: string
+}
+
+export interface TransactionRecord {
+  version: number
+  transactionalId: string
+  producerId: number
+  producerEpoch: number
+  timeoutMs: number
+  phase: TransactionPhase
+  /** Counts the transactions of this id: the one open, or the last one ended. Names one transaction exactly. */
+  sequence: number
+  /** When the open transaction began (ms); 0 when none is open. */
+  startedMs: number
+  partitions: [string, number][]
+  offsets: PendingOffset[]
+}
+
+const utf8 = new TextDecoder()
+
+export class TransactionLog {
+  constructor(private readonly log: BrokerPartition) {}
+
+  /** Replays the topic: the latest record of every transactional id. */
+  async load(): Promise<Map<string, TransactionRecord>> {
+    const out = new Map<string, TransactionRecord>()
+    await replayPartition(this.log, this.log.logStartOffset(), (bytes, fromOffset) => {
+      const batch = decodeRecordBatch(bytes)
+      for (let i = 0; i < batch.count; i++) {
+        const key = batch.key(i)
+        if (batch.offsets[i] < fromOffset || key === null) continue
+        const [kind, id] = JSON.parse(utf8.decode(key)) as [string, string]
+        if (kind !== 't') continue
+        const value = batch.value(i)
+        if (value === null) {
+          out.delete(id)
+          continue
+        }
+        const record = JSON.parse(utf8.decode(value)) as TransactionRecord
+        if (record.version !== TRANSACTION_RECORD_VERSION) {
+          throw new Error(`${TRANSACTION_STATE_TOPIC}: transactional id ${JSON.stringify(id)} has a record of version ${record.version}; this broker reads version ${TRANSACTION_RECORD_VERSION}`)
+        }
+        out.set(id, record)
+      }
+    })
+    return out
+  }
+
+  /** Persists one id's state; resolves once durable under the topic's flush policy. */
+  async write(record: TransactionRecord): Promise<void> {
+    await this.log.append(encodeRecordBatch([{ key: JSON.stringify(['t', record.transactionalId]), value: JSON.stringify(record) }]))
+  }
+}
