@@ -122,8 +122,13 @@ function generator<T>(options: GeneratorOptions<T>): SourceSpec<T> {
 export interface TopicSourceOptions<T> extends EventTimeOptions<T> {
   /** How values are decoded. Default 'json'. */
   format?: 'json' | 'string' | 'bytes' | ((bytes: Uint8Array) => T)
-  /** Where to start: 'earliest' (default), 'latest', or per-partition offsets. */
-  startFrom?: 'earliest' | 'latest' | Record<number, number>
+  /**
+   * Where to start: 'earliest' (default), 'latest', per-partition offsets, or
+   * `{ timestamp: ms }`: in each partition the first record whose timestamp is
+   * at or after it (the end when there is none) — a replay from a point in time.
+   * A restored checkpoint's positions take precedence over all of these.
+   */
+  startFrom?: 'earliest' | 'latest' | Record<number, number> | { timestamp: number }
   /** Stop at the end offsets seen when the job starts (a bounded replay). Default false: run forever. */
   bounded?: boolean
   /** A record that does not decode: 'fail' the job (default) or 'skip' it (counted). */
@@ -136,6 +141,7 @@ interface EddyLike {
   consumer(options: Record<string, unknown>): {
     assign(partitions: { topic: string; partition: number }[]): void
     seek(tp: { topic: string; partition: number }, offset: number): void
+    offsetsForTimes(query: { topic: string; partition: number; timestamp: number }[]): Promise<{ offset: number | null }[]>
     poll(options: { maxRecords?: number; timeoutMs?: number }): Promise<{ offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null }[]>
     close(): Promise<void>
   }
@@ -172,6 +178,10 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
     if (context.eddy === undefined) throw new StreamConfigError('topic', `source topic "${name}" needs an Eddy: runJob(job, { eddy })`)
     return context.eddy as EddyLike
   }
+  const startFrom = options.startFrom
+  if (startFrom !== undefined && typeof startFrom === 'object' && 'timestamp' in startFrom && !(typeof startFrom.timestamp === 'number' && Number.isFinite(startFrom.timestamp))) {
+    throw new StreamConfigError('topic.startFrom.timestamp', `must be a finite number of ms, got ${String(startFrom.timestamp)}`)
+  }
   let partitionCount: number | undefined
   // End offsets of a bounded read, per partition, fixed when the split opens.
   const endOffsets = new Map<number, number>()
@@ -188,16 +198,24 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
       const consumer = eddy.consumer({ valueDeserializer: 'bytes', keyDeserializer: 'bytes', autoOffsetReset: 'earliest' })
       const tp = { topic: name, partition: split }
       consumer.assign([tp])
-      const start = options.startFrom ?? 'earliest'
-      if (start === 'latest' || options.bounded) {
-        const latest = (await eddy.admin.listOffsets(name, 'latest')).find((p) => p.partition === split)?.offset ?? 0
-        if (start === 'latest') consumer.seek(tp, latest)
-        endOffsets.set(split, latest)
+      // Where reading starts, so that a checkpoint taken before the first record records it (not offset 0).
+      let startOffset: number | undefined
+      const seek = (offset: number) => {
+        consumer.seek(tp, offset)
+        startOffset = offset
       }
-      if (typeof start === 'object' && start[split] !== undefined) consumer.seek(tp, start[split])
-      if (from !== undefined) consumer.seek(tp, from)
+      const start = options.startFrom ?? 'earliest'
+      const byTime = typeof start === 'object' && 'timestamp' in start ? (start.timestamp as number) : undefined
+      if (start === 'latest' || options.bounded || byTime !== undefined) {
+        const latest = (await eddy.admin.listOffsets(name, 'latest')).find((p) => p.partition === split)?.offset ?? 0
+        if (start === 'latest') seek(latest)
+        if (byTime !== undefined) seek((await consumer.offsetsForTimes([{ ...tp, timestamp: byTime }]))[0]?.offset ?? latest)
+        if (options.bounded) endOffsets.set(split, latest)
+      }
+      if (typeof start === 'object' && byTime === undefined && (start as Record<number, number>)[split] !== undefined) seek((start as Record<number, number>)[split])
+      if (from !== undefined) seek(from)
       const end = options.bounded ? endOffsets.get(split) : undefined
-      let position = (from ?? 0) - 1
+      let position = (startOffset ?? 0) - 1
       let skipped = 0
       return {
         async next(max) {
