@@ -44,6 +44,7 @@ export const KafkaErrors = {
   INVALID_PRODUCER_ID_MAPPING: { code: 49, retriable: false, message: 'The producer attempted to use a producer id which is not currently assigned to its transactional id' },
   INVALID_TRANSACTION_TIMEOUT: { code: 50, retriable: false, message: 'The transaction timeout is larger than the maximum value allowed by the broker' },
   CONCURRENT_TRANSACTIONS: { code: 51, retriable: true, message: 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing' },
+  OPERATION_NOT_ATTEMPTED: { code: 55, retriable: false, message: 'The broker did not attempt to execute this operation' },
   KAFKA_STORAGE_ERROR: { code: 56, retriable: true, message: 'Disk error when trying to access log file on the disk' },
   UNKNOWN_PRODUCER_ID: { code: 59, retriable: false, message: 'The broker could not locate the producer metadata associated with the producer id' },
   NON_EMPTY_GROUP: { code: 68, retriable: false, message: 'The group is not empty' },

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { runJob, startJob, type Checkpoint } from '../../src/index.js'
-import { decodeCheckpoint } from '../../src/runtime/checkpoint.js'
+import { agg, defineJob, runJob, sinks, sources, startJob, windows, type Checkpoint } from '../../src/index.js'
+import { decodeCheckpoint, encodeCheckpoint } from '../../src/runtime/checkpoint.js'
 import job, { SINKS } from './jobs/rescale.job.js'
 import { committedRows, storeOf } from './jobs/checkpointed.job.js'
 
@@ -17,7 +17,12 @@ function outputs(store: string): Record<string, string[]> {
 /** Runs the job until its source waits at record PAUSE, takes a checkpoint there, and "crashes" (nothing more is committed). */
 async function checkpointAtPause(store: string, options: { executor: 'inline' | 'workers'; parallelism: number }): Promise<Checkpoint> {
   const handle = await startJob(job, { ...options, params: { count: COUNT, pauseAt: PAUSE, store } })
-  while ((handle.metrics().operators[0]?.recordsOut ?? 0) < PAUSE) await sleep(10)
+  // Both sources (readings, and the levels table) wait at record PAUSE.
+  const paused = () => {
+    const sources = handle.metrics().operators.filter((o) => o.kind === 'source')
+    return sources.length === 2 && sources.every((o) => o.recordsOut >= PAUSE)
+  }
+  while (!paused()) await sleep(10)
   const checkpoint = await handle.checkpoint()
   for (const s of SINKS) storeOf(`${store}-${s}`).crashed = true
   await handle.cancel()
@@ -47,7 +52,7 @@ describe('rescaling through a checkpoint', () => {
         const checkpoint = await checkpointAtPause(store, { executor, parallelism: from })
         const content = decodeCheckpoint(checkpoint.bytes)
         expect(content.parallelism).toBe(from)
-        expect(content.splits.map((s) => s.position)).toEqual([PAUSE])
+        expect(content.splits.map((s) => s.position)).toEqual([PAUSE, PAUSE])
         expect(content.notRestored).toEqual([])
         expect(content.operators?.map((o) => o.uid)).toContain('bucket-counts')
         const before = outputs(store)
@@ -82,7 +87,6 @@ describe('restoring into a changed job', () => {
     const content = decodeCheckpoint(checkpoint.bytes)
     // A checkpoint naming a process function this job does not have (its uid changed).
     const renamed = content.operators!.map((o) => (o.uid === 'bucket-counts' ? { ...o, uid: 'old-counts' } : o))
-    const { encodeCheckpoint } = await import('../../src/runtime/checkpoint.js')
     const bytes = encodeCheckpoint({ ...content, operators: renamed })
     const params = { count: COUNT, pauseAt: Infinity, store: 'orphan-restored' }
     await expect(runJob(job, { params, restore: { id: content.id, bytes } })).rejects.toThrow(/state for "old-counts" \(operator \d+\), which this job does not have.*allowNonRestoredState/)
@@ -100,4 +104,46 @@ describe('restoring into a changed job', () => {
     const params = { count: COUNT, pauseAt: Infinity, store: 'maxp-restored' }
     await expect(runJob(job, { params, parallelism: 2, maxParallelism: 64, restore: checkpoint })).rejects.toThrow(/maxParallelism 128.*64|128.*maxParallelism.*64/)
   }, 60_000)
+
+  it('refuses state whose operator changed kind, naming the uid and both kinds', async () => {
+    const checkpoint = await checkpointAtPause('kinds', { executor: 'inline', parallelism: 1 })
+    const content = decodeCheckpoint(checkpoint.bytes)
+    const windowUid = content.operators!.find((o) => o.kind === 'window')!.uid
+    // The process function's state now claims the uid of a window (and the window's, the process function's).
+    const swapped = content.operators!.map((o) => (o.uid === 'bucket-counts' ? { ...o, uid: windowUid } : o.uid === windowUid ? { ...o, uid: 'bucket-counts' } : o))
+    const bytes = encodeCheckpoint({ ...content, operators: swapped })
+    await expect(runJob(job, { params: { count: COUNT, pauseAt: Infinity, store: 'kinds-restored' }, restore: { id: content.id, bytes } })).rejects.toThrow(/uid "[^"]+" was a (process|window) in the checkpoint and is a (window|process) in this job/)
+  }, 60_000)
+
+  it('refuses a source whose number of splits follows the parallelism, naming both counts', async () => {
+    // A generator without a fixed split count has one split per task: its positions cannot move to another parallelism.
+    const generated = defineJob<{ out: string }>({
+      name: 'generated',
+      build(env, params) {
+        env
+          .source(sources.generator({ generate: (i) => ({ k: i % 5, ts: i }), count: 100_000, ratePerSecond: 1_000, timestamp: (r: { k: number; ts: number }) => r.ts }))
+          .keyBy((r) => r.k)
+          .window(windows.tumbling({ size: 100 }))
+          .aggregate(agg.count())
+          .sink(sinks.collect(params.out))
+      },
+    })
+    const handle = await startJob(generated, { parallelism: 2, executor: 'inline', params: { out: 'g' } })
+    const checkpoint = await handle.checkpoint()
+    await handle.cancel()
+    await handle.done.catch(() => {})
+    await expect(runJob(generated, { parallelism: 1, params: { out: 'g1' }, restore: checkpoint })).rejects.toThrow(/source 0 \(source\(generator\)\) had 2 splits when the checkpoint was taken and has 1 now.*splits: 2/)
+  }, 60_000)
+
+  it('refuses a uid given to two operators', async () => {
+    const twice = defineJob<Record<string, never>>({
+      name: 'twice',
+      build(env) {
+        const s = env.source(sources.fromArray([{ k: 1, ts: 1 }], { timestamp: (r: { k: number; ts: number }) => r.ts })).keyBy((r) => r.k)
+        s.window(windows.tumbling({ size: 10 })).aggregate(agg.count()).uid('counts').sink(sinks.collect('a'))
+        s.window(windows.tumbling({ size: 20 })).aggregate(agg.count()).uid('counts').sink(sinks.collect('b'))
+      },
+    })
+    await expect(runJob(twice)).rejects.toThrow(/"counts" is given to operator 2 .* and operator 4 .*uids must be unique/)
+  })
 })

@@ -23,10 +23,10 @@ export function reading(i: number): Reading {
 }
 
 /** Reads records 0 … count − 1; at `pauseAt` it stops and returns empty batches ("nothing yet") until cancelled. */
-function pausableSource(count: number, pauseAt: number): SourceSpec<Reading> {
+function pausableSource(count: number, pauseAt: number, name = 'readings'): SourceSpec<Reading> {
   return {
     kind: 'test-pausable',
-    name: 'source(readings)',
+    name: `source(${name})`,
     runsIn: 'task',
     maxOutOfOrdernessMs: 0,
     batchSize: 100,
@@ -61,7 +61,7 @@ export const spread: AggregateFunction<Reading, { lo: number; hi: number; count:
   portableAccumulator: true,
 }
 
-export const SINKS = ['tumbling', 'sliding', 'session', 'custom', 'process', 'join'] as const
+export const SINKS = ['tumbling', 'sliding', 'session', 'custom', 'process', 'join', 'interval', 'table'] as const
 
 export default defineJob<{ count: number; pauseAt: number; store: string; variant?: 'v1' | 'v2' }>({
   name: 'rescale',
@@ -111,5 +111,18 @@ export default defineJob<{ count: number; pauseAt: number; store: string; varian
       .window(windows.tumbling({ size: 1000 }))
       .apply((l: Reading, r: Reading, key) => ({ user: key, l: l.n, r: r.n }))
       .sink(sink('join'))
+    left
+      .intervalJoin(right)
+      .between(-25, 25)
+      .process((l: Reading, r: Reading, key) => ({ user: key, l: l.n, r: r.n }))
+      .sink(sink('interval'))
+
+    // A second source read as a table (latest "level" per user), joined as of each record's event time.
+    const levels = env.table(pausableSource(params.count, params.pauseAt, 'levels'), (r: Reading) => r.user)
+    byUser
+      .filter((r) => r.n % 4 === 1, 'some')
+      .keyBy((r) => r.user)
+      .joinTable(levels, (r: Reading, level: Reading | undefined, key) => ({ user: key, n: r.n, level: level?.n ?? null }))
+      .sink(sink('table'))
   },
 })

@@ -1,5 +1,5 @@
-// ListOffsets: -2 is the log start offset, -1 the high watermark (also the last
-// stable offset: there are no transactions yet), any other timestamp the first
+// ListOffsets: -2 is the log start offset, -1 the high watermark (the last
+// stable offset with isolation level 1, read_committed), any other timestamp the first
 // offset whose batch holds a record at or after it (-1 when none does). The
 // answer's timestamp is -1: the broker reports offsets only.
 import { defineApi } from '../api.js'
@@ -15,13 +15,13 @@ import { v3 } from './v3.js'
 export const listOffsets = defineApi<ListOffsetsRequest, ListOffsetsResponse>(ApiKeys.ListOffsets, 'ListOffsets', [v0, v1, v2, v3], async (context, request) => ({
   throttleTimeMs: 0,
   topics: await Promise.all(
-    request.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => listOffset(context, t.name, p))) })),
+    request.topics.map(async (t) => ({ name: t.name, partitions: await Promise.all(t.partitions.map((p) => listOffset(context, t.name, p, request.isolationLevel))) })),
   ),
 }))
 
-async function listOffset(context: RequestContext, topic: string, p: ListOffsetsPartitionRequest): Promise<ListOffsetsPartitionResponse> {
+async function listOffset(context: RequestContext, topic: string, p: ListOffsetsPartitionRequest, isolationLevel: number): Promise<ListOffsetsPartitionResponse> {
   try {
-    const offset = await context.server.broker.listOffset(topic, p.partitionIndex, p.timestamp)
+    const offset = await context.server.broker.listOffset(topic, p.partitionIndex, p.timestamp, isolationLevel === 1 ? 'read_committed' : 'read_uncommitted')
     return { partitionIndex: p.partitionIndex, errorCode: NONE, timestamp: -1, offset }
   } catch (error) {
     return { partitionIndex: p.partitionIndex, errorCode: errorCodeOf(error, context, `ListOffsets ${topic}-${p.partitionIndex}`), timestamp: -1, offset: -1 }

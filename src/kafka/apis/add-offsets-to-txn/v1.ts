@@ -1,0 +1,8 @@
+/**
+ * AddOffsetsToTxn Request (Version: 1) => same as v0
+ * AddOffsetsToTxn Response (Version: 1) => same as v0 (only throttling behaviour changed, KIP-219)
+ */
+import { versionCodec } from '../api.js'
+import { decodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse } from './codec.js'
+
+export const v1 = versionCodec(1, decodeAddOffsetsToTxnRequest, encodeAddOffsetsToTxnResponse)
