@@ -2,3 +2,6 @@
 
 /** The job's SQLite file inside a data directory. */
 export const DB_FILE = 'soak.db'
+
+/** The job's checkpoint store inside a data directory. */
+export const CHECKPOINTS_DIR = 'checkpoints'

@@ -1,18 +1,21 @@
 // One life of the soak's job, as its own process: `node --import tsx
 // src/soak/child.ts <dataDir> <paceRecordsPerSecond> <checkpointIntervalMs>`.
-// It opens the embedded Eddy on the data directory, restores the last
-// checkpoint committed to <dataDir>/soak.db (if any), runs the job until its
-// bounded input is done, and exits 0. The soak kills it with SIGKILL at any
-// moment; the next life carries on from the last committed checkpoint.
+// It opens the embedded Eddy on the data directory and runs the job with
+// guarantee 'exactly-once' and a checkpoint store in <dataDir>/checkpoints:
+// the job resumes from the newest complete checkpoint there (if any), the
+// SQLite sink recovers what that checkpoint had prepared, and the job runs
+// until its bounded input is done; then the process exits 0. The soak kills
+// it with SIGKILL at any moment; the next life carries on from the newest
+// complete checkpoint.
 //
 // Lines on stdout tell the soak where it got to: `ready <checkpoint id|none>`
 // once the job runs, `done` at the end.
 import { join } from 'node:path'
 import { Eddy } from '../eddy.js'
-import { readSqliteCheckpoint } from '../connect/sqlite-upsert.js'
+import { CheckpointStore } from '../runtime/checkpoint-store.js'
 import { startJob } from '../runtime/run-job.js'
-import soakJob, { TABLE } from './job.js'
-import { DB_FILE } from './child-constants.js'
+import soakJob from './job.js'
+import { CHECKPOINTS_DIR, DB_FILE } from './child-constants.js'
 
 async function main(argv: string[]): Promise<void> {
   const [dataDir, paceText, intervalText] = argv
@@ -24,9 +27,17 @@ async function main(argv: string[]): Promise<void> {
   const dbPath = join(dataDir, DB_FILE)
   const eddy = await Eddy.open({ dataDir })
   try {
-    const restore = await readSqliteCheckpoint(dbPath, TABLE)
-    const job = await startJob(soakJob, { eddy, executor: 'inline', params: { dbPath, paceRecordsPerSecond: pace }, checkpointIntervalMs, ...(restore ? { restore } : {}) })
-    process.stdout.write(`ready ${restore?.id ?? 'none'}\n`)
+    const checkpoints = join(dataDir, CHECKPOINTS_DIR)
+    // Only to say where this life resumes from; startJob finds the same checkpoint itself (resume: 'latest').
+    const resumeFrom = await (await CheckpointStore.open({ dir: checkpoints, log: () => {} })).latest()
+    const job = await startJob(soakJob, {
+      eddy,
+      executor: 'inline',
+      params: { dbPath, paceRecordsPerSecond: pace },
+      guarantee: 'exactly-once',
+      checkpoints: { dir: checkpoints, intervalMs: checkpointIntervalMs },
+    })
+    process.stdout.write(`ready ${resumeFrom?.content.id ?? 'none'}\n`)
     await job.done
   } finally {
     await eddy.close()

@@ -13,7 +13,7 @@
 // finished, when it is killed.
 import { agg, defineJob, sources, windows, type Key } from '../stream/index.js'
 import { sqliteSink } from '../connect/sqlite-upsert.js'
-import { sinks } from '../stream/index.js'
+import type { SinkSpec } from '../stream/sinks/spec.js'
 import { INPUT_TOPIC, JITTER_MS, type Reading } from './input.js'
 
 export const TABLE = 'soak_windows'
@@ -64,6 +64,32 @@ type WindowOut = { key: Key; windowStart: number; windowEnd: number; result: Sta
 const rowOf = (kind: WindowRow['kind']) => (w: WindowOut): WindowRow => ({ kind, sensor: String(w.key), window_start: w.windowStart, window_end: w.windowEnd, ...w.result })
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const NOTHING = new Uint8Array(0)
+
+/**
+ * Holds the job back to `recordsPerSecond`: each batch's write settles after
+ * the time the batch is worth. It outputs nothing, so its part in a two-phase
+ * checkpoint is empty (an exactly-once job accepts only sinks that take part).
+ */
+function paceSink(recordsPerSecond: number): SinkSpec<Reading> {
+  return {
+    kind: 'pace',
+    name: 'sink(pace)',
+    runsIn: 'coordinator',
+    open: () => {
+      // The task keeps several writes in flight: chained, their waits add up instead of overlapping.
+      let tail = Promise.resolve()
+      return {
+        write: (batch) => {
+          if (recordsPerSecond > 0) return (tail = tail.then(() => sleep((batch.values.length / recordsPerSecond) * 1000)))
+        },
+        prepare: () => NOTHING,
+        commit: () => {},
+        recover: () => {},
+      }
+    },
+  }
+}
 
 export default defineJob<SoakJobParams>({
   name: 'soak',
@@ -78,7 +104,7 @@ export default defineJob<SoakJobParams>({
     const sliding = bySensor().window(windows.sliding({ size: SLIDING_SIZE_MS, slide: SLIDING_SLIDE_MS })).aggregate(stats()).map(rowOf('sliding'), 'map(sliding row)')
     tumbling.union(sliding).sink(sqliteSink<WindowRow>({ path: params.dbPath, table: TABLE, key: WINDOW_KEY, columns: WINDOW_COLUMNS }))
 
-    const pace = params.paceRecordsPerSecond
-    if (pace > 0) readings.sink(sinks.callback<Reading>((batch) => sleep((batch.values.length / pace) * 1000), { batch: true, name: 'sink(pace)' }))
+    // Always in the graph (a restored job must have the operators its checkpoint has state for), idle at pace 0.
+    readings.sink(paceSink(params.paceRecordsPerSecond))
   },
 })

@@ -133,6 +133,11 @@ function lastCheckpointId(dbPath: string): number | undefined {
   }
 }
 
+/** The soak's SQLite results in `<dir>/soak` against the reference's in `<dir>/reference` (the layout runSoak makes). */
+export function compareSqlite(dir: string): Comparison {
+  return compareWindows(readRows(join(dir, 'reference', DB_FILE)), readRows(join(dir, 'soak', DB_FILE)))
+}
+
 function checkOptions(o: SoakOptions): Required<Omit<SoakOptions, 'dir' | 'log'>> & Pick<SoakOptions, 'dir' | 'log'> {
   const integer = (name: string, value: number, min: number) => {
     if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`soak option ${name} must be an integer ≥ ${min}, got ${String(value)}`)
@@ -231,7 +236,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (last.resumedFrom() !== undefined && last.resumedFrom() !== 'none') restores++
 
     // (d) Committed outputs against the reference.
-    const sqlite = compareWindows(readRows(join(referenceDir, DB_FILE)), readRows(join(soakDir, DB_FILE)))
+    const sqlite = compareSqlite(base)
     return {
       seed: o.seed,
       records: o.records,
