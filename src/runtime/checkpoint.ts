@@ -1,24 +1,27 @@
 // Checkpoint bytes: what a job needs to resume exactly where a checkpoint
 // was taken.
 //
-// Version 2 (written now) frames a UTF-8 JSON body so that a torn or rotten
-// file is recognised before anything in it is trusted:
+// Version 2 (written now) is a small JSON manifest and the state blobs as
+// raw bytes (no base64), framed so that a torn or rotten file is recognised
+// before anything in it is trusted:
 //
-//   offset 0   8 bytes  magic "EDDYCKP2" (ASCII)
-//   offset 8   u32 LE   body length in bytes
-//   offset 12  u32 LE   CRC-32C of the body
-//   offset 16  body     UTF-8 JSON:
+//   offset 0      8 bytes  magic "EDDYCKP2" (ASCII)
+//   offset 8      u32 LE   manifest length M
+//   offset 12     u32 LE   CRC-32C of bytes 16 .. end (blob length, manifest, blobs)
+//   offset 16     u32 LE   blob section length B (the whole is 20 + M + B bytes)
+//   offset 20     manifest, UTF-8 JSON:
 //     { "format": "eddy/checkpoint", "version": 2, "job": name, "id": n,
 //       "createdAt": ms, "parallelism": p, "maxParallelism": g,
 //       "savepoint": bool,
 //       "splits": [{ "node", "split", "position", "maxTimestamp" }],
-//       "state":  [{ "task", "node", "bytes": base64 }],
-//       "prepared": [{ "node", "task": t | null, "bytes": base64 }],
+//       "state":  [{ "task", "node", "offset", "length" }],
+//       "prepared": [{ "node", "task": t | null, "offset", "length" }],
 //       "notRestored": [node ids whose state cannot be snapshotted yet],
 //       "operators": [{ "node", "uid", "kind" }] }   (stateful operators' uids, see rescale.ts)
+//   offset 20+M   blobs: each state and prepared entry's bytes at its offset
 //
-// Version 1 is the bare JSON body (no frame, no `savepoint`, no `prepared`);
-// it is still read.
+// Version 1 is bare JSON with the blobs in base64 (no frame, no `savepoint`,
+// no `prepared`); it is still read.
 //
 // A split's position is what its source reported after the last batch the
 // job fully processed (a topic: the next offset); maxTimestamp restores its
@@ -36,7 +39,7 @@ export const CHECKPOINT_VERSION = 2
 /** Versions this build reads. */
 const READABLE_VERSIONS = [1, 2]
 const FRAME_MAGIC = 'EDDYCKP2'
-const FRAME_HEADER_BYTES = 16
+const FRAME_HEADER_BYTES = 20
 
 /** A completed checkpoint as the runtime hands it to sinks and callers. */
 export interface Checkpoint {
@@ -61,12 +64,6 @@ export interface CheckpointContent {
   operators?: OperatorIdentity[]
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let binary = ''
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
-  return btoa(binary)
-}
-
 function fromBase64(text: string): Uint8Array {
   const binary = atob(text)
   const out = new Uint8Array(binary.length)
@@ -75,70 +72,106 @@ function fromBase64(text: string): Uint8Array {
 }
 
 export function encodeCheckpoint(content: CheckpointContent): Uint8Array {
-  const json = {
+  // Lay the blobs out one after another; the manifest records where each is.
+  const blobs: Uint8Array[] = []
+  let blobBytes = 0
+  const place = (bytes: Uint8Array) => {
+    const at = { offset: blobBytes, length: bytes.length }
+    blobs.push(bytes)
+    blobBytes += bytes.length
+    return at
+  }
+  const manifest = {
     format: CHECKPOINT_FORMAT,
     version: CHECKPOINT_VERSION,
     ...content,
     savepoint: content.savepoint === true,
     splits: content.splits.map((s) => ({ ...s, maxTimestamp: Number.isFinite(s.maxTimestamp) ? s.maxTimestamp : null })),
-    state: content.state.map((s) => ({ task: s.task, node: s.node, bytes: toBase64(s.bytes) })),
-    prepared: (content.prepared ?? []).map((p) => ({ node: p.node, task: p.task ?? null, bytes: toBase64(p.bytes) })),
+    state: content.state.map((s) => ({ task: s.task, node: s.node, ...place(s.bytes) })),
+    prepared: (content.prepared ?? []).map((p) => ({ node: p.node, task: p.task ?? null, ...place(p.bytes) })),
   }
-  const body = new TextEncoder().encode(JSON.stringify(json))
-  const out = new Uint8Array(FRAME_HEADER_BYTES + body.length)
+  const json = new TextEncoder().encode(JSON.stringify(manifest))
+  const out = new Uint8Array(FRAME_HEADER_BYTES + json.length + blobBytes)
   for (let i = 0; i < FRAME_MAGIC.length; i++) out[i] = FRAME_MAGIC.charCodeAt(i)
   const view = new DataView(out.buffer)
-  view.setUint32(8, body.length, true)
-  view.setUint32(12, crc32c(body), true)
-  out.set(body, FRAME_HEADER_BYTES)
+  view.setUint32(8, json.length, true)
+  view.setUint32(16, blobBytes, true)
+  out.set(json, FRAME_HEADER_BYTES)
+  let at = FRAME_HEADER_BYTES + json.length
+  for (const blob of blobs) {
+    out.set(blob, at)
+    at += blob.length
+  }
+  view.setUint32(12, crc32c(out.subarray(16)), true)
   return out
 }
 
-/** The JSON body of version 2 bytes after checking length and checksum, or the bytes themselves (version 1). */
-function unframe(bytes: Uint8Array): Uint8Array {
+/** Version 2: the manifest and the blob section, after checking length and checksum. Undefined for other bytes (version 1 is bare JSON). */
+function unframe(bytes: Uint8Array): { manifest: Uint8Array; blobs: Uint8Array } | undefined {
   const magic = String.fromCharCode(...bytes.subarray(0, FRAME_MAGIC.length))
-  if (magic !== FRAME_MAGIC) return bytes
+  if (magic !== FRAME_MAGIC) return undefined
   if (bytes.length < FRAME_HEADER_BYTES) throw new StreamInputError(`checkpoint is torn: ${bytes.length} bytes, shorter than its ${FRAME_HEADER_BYTES}-byte header`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  const length = view.getUint32(8, true)
-  const body = bytes.subarray(FRAME_HEADER_BYTES)
-  if (body.length !== length) throw new StreamInputError(`checkpoint is torn: its header announces ${length} body bytes, ${body.length} are present`)
+  const manifestBytes = view.getUint32(8, true)
+  const blobBytes = view.getUint32(16, true)
+  const total = FRAME_HEADER_BYTES + manifestBytes + blobBytes
+  if (bytes.length !== total) throw new StreamInputError(`checkpoint is torn: its header announces ${total} bytes, ${bytes.length} are present`)
   const expected = view.getUint32(12, true)
-  const actual = crc32c(body)
-  if (actual !== expected) throw new StreamInputError(`checkpoint is corrupt: CRC-32C of the body is ${hex(actual)}, the header says ${hex(expected)}`)
-  return body
+  const actual = crc32c(bytes.subarray(16))
+  if (actual !== expected) throw new StreamInputError(`checkpoint is corrupt: CRC-32C of its contents is ${hex(actual)}, the header says ${hex(expected)}`)
+  return { manifest: bytes.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + manifestBytes), blobs: bytes.subarray(FRAME_HEADER_BYTES + manifestBytes) }
 }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
 
-/** CRC-32C (Castagnoli) in plain JS, so checkpoints need neither Wasm nor Node. */
-const CRC32C_TABLE = (() => {
-  const table = new Uint32Array(256)
+/** CRC-32C (Castagnoli) in plain JS, four bytes a step (slicing-by-4), so checkpoints need neither Wasm nor Node. */
+const CRC32C_TABLES = (() => {
+  const tables = Array.from({ length: 4 }, () => new Uint32Array(256))
   for (let n = 0; n < 256; n++) {
     let c = n
     for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1
-    table[n] = c >>> 0
+    tables[0][n] = c >>> 0
   }
-  return table
+  for (let n = 0; n < 256; n++) for (let t = 1; t < 4; t++) tables[t][n] = (tables[t - 1][n] >>> 8) ^ tables[0][tables[t - 1][n] & 0xff]
+  return tables
 })()
 
 export function crc32c(bytes: Uint8Array): number {
+  const [t0, t1, t2, t3] = CRC32C_TABLES
   let crc = 0xffffffff
-  for (let i = 0; i < bytes.length; i++) crc = CRC32C_TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)
+  let i = 0
+  for (const end = bytes.length - 3; i < end; i += 4) {
+    crc ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
+    crc = t3[crc & 0xff] ^ t2[(crc >>> 8) & 0xff] ^ t1[(crc >>> 16) & 0xff] ^ t0[crc >>> 24]
+  }
+  for (; i < bytes.length; i++) crc = t0[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointContent {
   let json: any
+  let blobs: Uint8Array | undefined
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(unframe(bytes)))
+    const framed = unframe(bytes)
+    blobs = framed?.blobs
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(framed?.manifest ?? bytes))
   } catch (error) {
     if (error instanceof StreamInputError) throw error
     throw new StreamInputError(`not a checkpoint: ${(error as Error).message}`)
   }
   if (json?.format !== CHECKPOINT_FORMAT) throw new StreamInputError(`not a checkpoint (format ${JSON.stringify(json?.format)}, expected "${CHECKPOINT_FORMAT}")`)
   if (!READABLE_VERSIONS.includes(json.version)) throw new StreamInputError(`checkpoint version ${json.version} is not supported (this build reads versions ${READABLE_VERSIONS.join(' and ')})`)
+  if (json.version === 2 && blobs === undefined) throw new StreamInputError('checkpoint version 2 must be framed (it starts with "EDDYCKP2")')
   if (!Array.isArray(json.splits) || !Array.isArray(json.state)) throw new StreamInputError('checkpoint is malformed: splits and state must be arrays')
+  // Version 2 entries point into the blob section (copied out, so the state does not pin the whole file); version 1 carries base64.
+  const blob = (entry: any): Uint8Array => {
+    if (blobs === undefined) return fromBase64(entry.bytes)
+    const { offset, length } = entry
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > blobs.length) {
+      throw new StreamInputError(`checkpoint is malformed: a blob at ${offset} of ${length} bytes lies outside the ${blobs.length}-byte blob section`)
+    }
+    return blobs.slice(offset, offset + length)
+  }
   return {
     job: String(json.job),
     id: Number(json.id),
@@ -146,10 +179,10 @@ export function decodeCheckpoint(bytes: Uint8Array): CheckpointContent {
     parallelism: Number(json.parallelism),
     maxParallelism: Number(json.maxParallelism),
     splits: json.splits.map((s: any) => ({ node: s.node, split: s.split, position: s.position ?? undefined, maxTimestamp: s.maxTimestamp ?? -Infinity })),
-    state: json.state.map((s: any) => ({ task: s.task, node: s.node, bytes: fromBase64(s.bytes) })),
+    state: json.state.map((s: any) => ({ task: s.task, node: s.node, bytes: blob(s) })),
     notRestored: Array.isArray(json.notRestored) ? json.notRestored : [],
     savepoint: json.savepoint === true,
-    prepared: Array.isArray(json.prepared) ? json.prepared.map((p: any) => ({ node: p.node, task: p.task ?? undefined, bytes: fromBase64(p.bytes) })) : [],
+    prepared: Array.isArray(json.prepared) ? json.prepared.map((p: any) => ({ node: p.node, task: p.task ?? undefined, bytes: blob(p) })) : [],
     operators: Array.isArray(json.operators) ? json.operators.map((o: any) => ({ node: Number(o.node), uid: String(o.uid), kind: o.kind })) : undefined,
   }
 }

@@ -47,11 +47,11 @@ describe('checkpoint format version 2', () => {
   it('refuses a truncated or bit-flipped checkpoint, naming what is wrong', () => {
     // The frame's length and CRC-32C catch a torn write and a rotten byte before the JSON is trusted.
     const bytes = encodeCheckpoint(content(3))
-    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10))).toThrow(/torn: its header announces \d+ body bytes, \d+ are present/)
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 10))).toThrow(/torn: its header announces \d+ bytes, \d+ are present/)
     expect(() => decodeCheckpoint(bytes.subarray(0, 10))).toThrow(/torn/)
     const flipped = bytes.slice()
     flipped[40] ^= 0x01
-    expect(() => decodeCheckpoint(flipped)).toThrow(/corrupt: CRC-32C of the body is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}/)
+    expect(() => decodeCheckpoint(flipped)).toThrow(/corrupt: CRC-32C of its contents is 0x[0-9a-f]{8}, the header says 0x[0-9a-f]{8}/)
   })
 })
 
