@@ -8,13 +8,15 @@
 // hold no state, leaves every default uid as it was. The checkpoint records
 // each stateful operator's uid (its `operators` table).
 //
-// Rescaling is done once, before any task starts: the checkpoint content is
-// rewritten for the new job (node ids, task numbers, one state blob per new
-// task and operator), so the tasks restore exactly as at the same
-// parallelism. A new task reads only the blobs of the old tasks whose key
-// groups overlap its own (at most ⌈P_old/P_new⌉ + 1 of them) and keeps the
-// keys whose key group it owns, so each old blob is read by at most
-// ⌈P_new/P_old⌉ + 1 new tasks: linear in the state, never quadratic. Wasm
+// Two steps. prepareRestore, once before any task starts, maps the
+// checkpoint onto the new job's node ids by uid and refuses what cannot be
+// restored. regroupForTask (through restoreFor, per task) builds one state
+// blob per operator for a task of the new parallelism, in the operator's own
+// format, so the operator restores exactly as at the same parallelism. A new
+// task reads only the blobs of the old tasks whose key groups overlap its
+// own (at most ⌈P_old/P_new⌉ + 1 of them) and keeps the keys whose key group
+// it owns, so each old blob is read by at most ⌈P_new/P_old⌉ + 1 new tasks:
+// linear in the state, never quadratic. Wasm
 // window panes stay bytes (selectPaneSnapshot copies node records); the JSON
 // snapshots of the other operators are filtered row by row.
 import { StreamConfigError, StreamInputError } from '../stream/errors.js'
