@@ -23,7 +23,7 @@ export const SLIDING_SLIDE_MS = 10_000
 /** Above the input's jitter: no reading is ever late. */
 export const WATERMARK_BOUND_MS = JITTER_MS * 2
 /** Records per source batch: small, so a kill can land anywhere and progress is smooth under the pace. */
-export const SOURCE_BATCH = 64
+export const SOURCE_BATCH = 16
 
 export interface WindowRow {
   kind: 'tumbling' | 'sliding'
