@@ -217,6 +217,12 @@ export interface CheckpointParticipants {
   prepareSinks(id: number): Promise<{ node: number; bytes: Uint8Array }[]>
   /** Lets the sources go on. */
   resume(): void
+  /**
+   * True when some coordinator-run sink stores checkpoints itself
+   * (`checkpoint(cp)`): it commits everything written before the call, so the
+   * sources must stay parked until it has run.
+   */
+  sinksCommitWithCheckpoint(): boolean
   /** Phase two in the coordinator: sinks that store the checkpoint themselves (`checkpoint(cp)`), then commit() of the prepared ones. */
   commitSinks(checkpoint: Checkpoint, content: CheckpointContent, twoPhase: boolean): Promise<void>
   /** Phase two in the tasks: each task-run sink commits what it prepared for checkpoint `id`. */
@@ -312,7 +318,13 @@ export class CheckpointCoordinator {
     let abandoned = false
     let timer: ReturnType<typeof setTimeout> | undefined
     let committed = false
-    const work = this.run(id, startedAt, request, () => abandoned)
+    let resumed = false
+    const resume = () => {
+      if (resumed) return
+      resumed = true
+      this.participants.resume()
+    }
+    const work = this.run(id, startedAt, request, () => abandoned, request.keepPaused ? () => {} : resume)
     work.catch(() => {})
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -333,11 +345,17 @@ export class CheckpointCoordinator {
     } finally {
       clearTimeout(timer)
       entry.durationMs = Date.now() - startedAt
-      if (!(committed && request.keepPaused)) this.participants.resume()
+      if (!(committed && request.keepPaused)) resume()
     }
   }
 
-  private async run(id: number, startedAt: number, request: CheckpointRequest, abandoned: () => boolean): Promise<Checkpoint> {
+  /**
+   * The synchronous part (sources parked): snapshots and phase one. Then, unless a
+   * sink commits with the checkpoint itself, the sources go on while the bytes are
+   * encoded and written and the sinks commit (the asynchronous part): state and
+   * prepared output are already captured, and new output goes to the next transaction.
+   */
+  private async run(id: number, startedAt: number, request: CheckpointRequest, abandoned: () => boolean, resumeEarly: () => void): Promise<Checkpoint> {
     const twoPhase = this.options.twoPhase === true
     const parts = await this.participants.pauseAndSnapshot(id, twoPhase)
     const content: CheckpointContent = {
@@ -353,6 +371,7 @@ export class CheckpointCoordinator {
       prepared: twoPhase ? await this.participants.prepareSinks(id) : [],
       operators: this.job.operators,
     }
+    if (!this.participants.sinksCommitWithCheckpoint()) resumeEarly()
     parts.forEach((part, task) => {
       content.splits.push(...part.splits)
       content.state.push(...part.state.map((s) => ({ task, node: s.node, bytes: s.bytes })))

@@ -45,6 +45,12 @@ export class CoordinatorSinks {
     }
   }
 
+  /** Some sink stores checkpoints itself (SinkWriter.checkpoint): it commits everything written before the call. */
+  commitWithCheckpoint(): boolean {
+    for (const { writer } of this.writers.values()) if (writer.checkpoint !== undefined) return true
+    return false
+  }
+
   /** Phase one of the coordinator-run sinks that two-phase commit. */
   async prepareAll(checkpointId: number): Promise<{ node: number; bytes: Uint8Array }[]> {
     const prepared: { node: number; bytes: Uint8Array }[] = []

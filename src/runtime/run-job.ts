@@ -172,12 +172,16 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   const attempt = async (restore: CheckpointContent | undefined, recoverFrom: RecoverPoint | undefined): Promise<AttemptHandle> => {
     const graph = buildGraph(job, params)
     const splitCounts = await planSplits(graph, parallelism, sourceContext)
+    // State matched to this version of the job's operators by uid, before any sink opens (rescale.ts); tasks regroup keyed state by key group.
+    if (restore !== undefined) {
+      restore = prepareRestore(restore, { graph, parallelism, maxParallelism, splitCounts, allowNonRestoredState: options.allowNonRestoredState })
+      // The sinks' prepared bytes under this job's sink ids too.
+      if (recoverFrom !== undefined && recoverFrom.checkpointId === restore.id) recoverFrom = { ...recoverFrom, prepared: restore.prepared ?? [] }
+    }
     const sinks = new CoordinatorSinks(graph, parallelism, options.eddy, collected, guarantee)
     await sinks.openAll()
     if (recoverFrom !== undefined) await sinks.recoverAll(recoverFrom.checkpointId, recoverFrom.prepared)
     const aggregator = new MetricsAggregator(graph, parallelism, executor)
-    // State matched to this version of the job's operators by uid (rescale.ts); tasks regroup keyed state by key group.
-    if (restore !== undefined) restore = prepareRestore(restore, { graph, parallelism, maxParallelism, splitCounts, allowNonRestoredState: options.allowNonRestoredState })
     const common = { parallelism, maxParallelism, splitCounts, sinks, sourceContext, aggregator, signal: options.signal, microBatchMs: options.microBatchMs, checkpointIntervalMs: intervalMs, restore, guarantee, recoverFrom, checkpointOptions }
     if (executor === 'workers') {
       const { startWorkerJob } = await import('./workers.js')
@@ -299,6 +303,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<Atte
         return parts
       },
       prepareSinks: (id) => sinks.prepareAll(id),
+      sinksCommitWithCheckpoint: () => sinks.commitWithCheckpoint(),
       resume() {
         gate = undefined
         openGate()

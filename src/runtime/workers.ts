@@ -180,6 +180,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
         return parts.map((p) => p.part)
       },
       prepareSinks: (id) => sinks.prepareAll(id),
+      sinksCommitWithCheckpoint: () => sinks.commitWithCheckpoint(),
       resume() {
         for (const port of controls) port.postMessage({ type: 'resume' } satisfies ToTask)
       },
