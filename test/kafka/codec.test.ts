@@ -133,6 +133,10 @@ const KAFKAJS_FOLDER: Record<string, string> = {
   CreateTopics: 'createTopics',
   DeleteTopics: 'deleteTopics',
   InitProducerId: 'initProducerId',
+  AddPartitionsToTxn: 'addPartitionsToTxn',
+  AddOffsetsToTxn: 'addOffsetsToTxn',
+  EndTxn: 'endTxn',
+  TxnOffsetCommit: 'txnOffsetCommit',
 }
 
 const batchBytes = encodeRecordBatch([{ key: 'k-4242', value: 'v-4242', timestamp: 1_700_000_000_000 }])
@@ -171,6 +175,13 @@ const requestArgs: Record<string, { args: object; tokens: string[] }> = {
   },
   DeleteTopics: { args: { topics: ['orders-t'], timeout: 4242 }, tokens: ['orders-t', '4242'] },
   InitProducerId: { args: { transactionalId: null, transactionTimeout: 4242 }, tokens: ['4242'] },
+  AddPartitionsToTxn: { args: { transactionalId: 'txn-t', producerId: 4242, producerEpoch: 7, topics: [{ topic: 'orders-t', partitions: [3] }] }, tokens: ['txn-t', '4242', '"producerEpoch":7', 'orders-t'] },
+  AddOffsetsToTxn: { args: { transactionalId: 'txn-t', producerId: 4242, producerEpoch: 7, groupId: 'group-g' }, tokens: ['txn-t', '4242', 'group-g'] },
+  EndTxn: { args: { transactionalId: 'txn-t', producerId: 4242, producerEpoch: 7, transactionResult: true }, tokens: ['txn-t', '4242', '"committed":true'] },
+  TxnOffsetCommit: {
+    args: { transactionalId: 'txn-t', groupId: 'group-g', producerId: 4242, producerEpoch: 7, topics: [{ topic: 'orders-t', partitions: [{ partition: 3, offset: '4243', metadata: 'meta-m' }] }] },
+    tokens: ['txn-t', 'group-g', 'orders-t', '4243', 'meta-m'],
+  },
 }
 
 /** A response per API holding distinctive values, and the tokens kafkajs's decoding of it must show. */
@@ -224,6 +235,10 @@ const sampleResponses: Record<string, { response: object; tokens: (version: numb
   CreateTopics: { response: { throttleTimeMs: 0, topics: [{ name: 'orders-t', errorCode: 0, errorMessage: null }] }, tokens: () => ['orders-t'] },
   DeleteTopics: { response: { throttleTimeMs: 0, responses: [{ name: 'orders-t', errorCode: 0 }] }, tokens: () => ['orders-t'] },
   InitProducerId: { response: { throttleTimeMs: 0, errorCode: 0, producerId: 4242, producerEpoch: 0 }, tokens: () => ['4242'] },
+  AddPartitionsToTxn: { response: { throttleTimeMs: 0, results: [{ name: 'orders-t', partitions: [{ partitionIndex: 4242, errorCode: 0 }] }] }, tokens: () => ['orders-t', '4242'] },
+  AddOffsetsToTxn: { response: { throttleTimeMs: 4242, errorCode: 0 }, tokens: () => ['4242'] },
+  EndTxn: { response: { throttleTimeMs: 4242, errorCode: 0 }, tokens: () => ['4242'] },
+  TxnOffsetCommit: { response: { throttleTimeMs: 0, topics: [{ name: 'orders-t', partitions: [{ partitionIndex: 4242, errorCode: 0 }] }] }, tokens: () => ['orders-t', '4242'] },
 }
 
 const served = apiDefinitions.flatMap((api) => Array.from({ length: api.maxVersion - api.minVersion + 1 }, (_, i) => [`${api.name} v${api.minVersion + i}`, api.name, api.minVersion + i] as const))
@@ -256,7 +271,13 @@ describe('kafkajs as a peer codec, at every version served', () => {
 describe('kafkajs peer coverage', () => {
   it('leaves only versions kafkajs does not implement unchecked by it', () => {
     const unchecked = served.filter(([, apiName, version]) => !kafkajsRequests(KAFKAJS_FOLDER[apiName]).protocol({ version })).map(([name]) => name)
-    expect(unchecked.sort()).toEqual(['CreateTopics v4', 'DeleteTopics v2', 'DeleteTopics v3', 'DescribeGroups v3', 'DescribeGroups v4', 'OffsetCommit v6', 'OffsetCommit v7', 'OffsetFetch v0', 'OffsetFetch v5'].sort())
+    expect(unchecked.sort()).toEqual(
+      [
+        'CreateTopics v4', 'DeleteTopics v2', 'DeleteTopics v3', 'DescribeGroups v3', 'DescribeGroups v4', 'OffsetCommit v6', 'OffsetCommit v7', 'OffsetFetch v0', 'OffsetFetch v5',
+        // kafkajs implements the transactional APIs at v0–v1 only.
+        'AddPartitionsToTxn v2', 'AddOffsetsToTxn v2', 'EndTxn v2', 'TxnOffsetCommit v2',
+      ].sort(),
+    )
   })
 })
 
@@ -281,6 +302,11 @@ describe('advertised ranges', () => {
     ['CreateTopics', 19, 3, 3, 5],
     ['DeleteTopics', 20, 1, 3, 4],
     ['InitProducerId', 22, 0, 1, 2],
+    // Transactions: kafkajs sends v0–v1 (librdkafka 2.0.2 picks within the range); v3 is the first flexible version of each.
+    ['AddPartitionsToTxn', 24, 0, 1, 3],
+    ['AddOffsetsToTxn', 25, 0, 1, 3],
+    ['EndTxn', 26, 0, 1, 3],
+    ['TxnOffsetCommit', 28, 0, 1, 3],
   ]
   it.each(needs)('%s (key %i) covers v%i–v%i and stops below flexible v%i', (_name, key, low, high, flexible) => {
     const r = range(key)!

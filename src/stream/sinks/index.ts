@@ -3,6 +3,7 @@
 import { StreamConfigError } from '../errors.js'
 import type { Key } from '../dsl/graph.js'
 import type { SinkBatch, SinkContext, SinkSpec, SinkWriter } from './spec.js'
+import { TransactionalTopicWriter, type TransactionalProducerLike } from './transactional-topic-writer.js'
 
 export type { SinkBatch, SinkContext, SinkSpec, SinkWriter } from './spec.js'
 
@@ -73,6 +74,20 @@ export interface TopicSinkOptions<T> {
   format?: 'json' | 'string' | ((value: T) => Uint8Array | string)
   /** Producer options (acks, compression, lingerMs, idempotent…). Default: acks 'all', idempotent. */
   producer?: Record<string, unknown>
+  /**
+   * Write in transactions committed with the job's checkpoints (two-phase
+   * commit), so read_committed readers see each record exactly once across
+   * crashes. Default: on when the job runs with guarantee 'exactly-once'.
+   */
+  exactlyOnce?: boolean
+  /**
+   * The transactional id (stable across restarts: a restarted job fences its
+   * zombie with it). Default `eddy-sink:<topic>`; two jobs writing the same
+   * topic exactly-once need different ids.
+   */
+  transactionalId?: string
+  /** Transactions open longer are aborted by the broker (default 900 000 ms, the broker's maximum): keep it above the checkpoint interval. */
+  transactionTimeoutMs?: number
 }
 
 interface ProducerLike {
@@ -94,15 +109,29 @@ function topic<T>(name: string, options: TopicSinkOptions<T> = {}): SinkSpec<T> 
     open(context) {
       const eddy = context.eddy as { producer(options: Record<string, unknown>): ProducerLike } | undefined
       if (eddy === undefined) throw new StreamConfigError('sinks.topic', `sink topic "${name}" needs an Eddy: runJob(job, { eddy })`)
+      const toRecords = (batch: SinkBatch<T>) => {
+        const records: { key: string | null; value: Uint8Array | string; timestamp: number }[] = []
+        for (let i = 0; i < batch.values.length; i++) {
+          const value = batch.values[i]
+          const key = options.key ? options.key(value) : batch.keys?.[i]
+          records.push({ key: key === undefined || key === null ? null : String(key), value: encode(value), timestamp: Math.round(batch.timestamps[i]) })
+        }
+        return records
+      }
+      if (options.exactlyOnce ?? context.guarantee === 'exactly-once') {
+        const transactionalId = options.transactionalId ?? `eddy-sink:${name}`
+        const producerOptions = { ...options.producer, transactionalId, transactionTimeoutMs: options.transactionTimeoutMs ?? 900_000 }
+        return new TransactionalTopicWriter({
+          topic: name,
+          transactionalId,
+          newProducer: () => eddy.producer(producerOptions) as unknown as TransactionalProducerLike,
+          toRecords: toRecords as (batch: SinkBatch<unknown>) => ReturnType<typeof toRecords>,
+        }) as SinkWriter<T>
+      }
       const producer = eddy.producer({ acks: 'all', idempotent: true, ...options.producer })
       return {
         async write(batch) {
-          const records: { key: string | null; value: Uint8Array | string; timestamp: number }[] = []
-          for (let i = 0; i < batch.values.length; i++) {
-            const value = batch.values[i]
-            const key = options.key ? options.key(value) : batch.keys?.[i]
-            records.push({ key: key === undefined || key === null ? null : String(key), value: encode(value), timestamp: Math.round(batch.timestamps[i]) })
-          }
+          const records = toRecords(batch)
           if (records.length > 0) await producer.send(name, records)
         },
         async close() {

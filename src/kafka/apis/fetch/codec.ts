@@ -36,8 +36,8 @@ export interface FetchPartitionResponse {
   lastStableOffset: number
   logStartOffset: number
   preferredReadReplica: number
-  /** read_committed only (null otherwise): the aborted transactions overlapping the records. */
-  abortedTransactions: { producerId: number; firstOffset: number }[] | null
+  /** read_committed only (null otherwise, sent as an empty list): the aborted transactions overlapping the records. */
+  abortedTransactions?: { producerId: number; firstOffset: number }[] | null
   records: Uint8Array
 }
 
@@ -77,6 +77,8 @@ export function decodeFetchRequest(reader: Reader, version: number): FetchReques
   return { replicaId, maxWaitMs, minBytes, maxBytes, isolationLevel, sessionId, sessionEpoch, topics, forgottenTopics, rackId }
 }
 
+const NO_ABORTED: { producerId: number; firstOffset: number }[] = []
+
 export function encodeFetchResponse(writer: Writer, response: FetchResponse, version: number): void {
   writer.int32(response.throttleTimeMs)
   if (version >= 7) writer.int16(response.errorCode).int32(response.sessionId)
@@ -85,8 +87,8 @@ export function encodeFetchResponse(writer: Writer, response: FetchResponse, ver
     w.array(t.partitions, (pw, p) => {
       pw.int32(p.partitionIndex).int16(p.errorCode).int64(p.highWatermark).int64(p.lastStableOffset)
       if (version >= 5) pw.int64(p.logStartOffset)
-      if (p.abortedTransactions === null) pw.int32(-1)
-      else pw.array(p.abortedTransactions, (aw, a) => aw.int64(a.producerId).int64(a.firstOffset))
+      // An empty list, not null, when the consumer reads uncommitted: every client accepts both.
+      pw.array(p.abortedTransactions ?? NO_ABORTED, (aw, a) => aw.int64(a.producerId).int64(a.firstOffset))
       if (version >= 11) pw.int32(p.preferredReadReplica)
       pw.bytes(p.records)
     })
