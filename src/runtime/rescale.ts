@@ -113,7 +113,9 @@ export function prepareRestore(content: CheckpointContent, target: RestoreTarget
     newId.set(old.node, match.node)
   }
   const holdsState = (id: number) => content.splits.some((s) => s.node === id) || content.state.some((s) => s.node === id) || (content.prepared ?? []).some((p) => p.node === id)
-  const lost = unmatched.filter((o) => holdsState(o.node))
+  // A sink the new version no longer has (or renamed) is no obstacle: changing outputs is what a new version does. Its
+  // prepared bytes are dropped; they were committed already unless the old job died between a checkpoint and its commit.
+  const lost = unmatched.filter((o) => o.kind !== 'sink' && holdsState(o.node))
   if (lost.length > 0 && target.allowNonRestoredState !== true) {
     const names = lost.map((o) => `"${o.uid}" (operator ${o.node})`).join(', ')
     throw new StreamConfigError('restore', `the checkpoint holds state for ${names}, which this job does not have; give the operators the uid they had (.uid('…')) or pass allowNonRestoredState: true to drop that state`)
