@@ -303,6 +303,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<Atte
         return parts
       },
       prepareSinks: (id) => sinks.prepareAll(id),
+      sinksCommitWithCheckpoint: () => sinks.commitWithCheckpoint(),
       resume() {
         gate = undefined
         openGate()
