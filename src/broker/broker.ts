@@ -301,7 +301,14 @@ export class Broker {
    */
   private writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, kind: MarkerKind): Promise<void> {
     const key = `${topic}\u0000${partition}`
-    const log = this.partitionLog(topic, partition)
+    let log: BrokerPartition
+    try {
+      log = this.partitionLog(topic, partition)
+    } catch (error) {
+      // The topic was deleted while the transaction was open: there is nothing left to mark.
+      if (error instanceof KafkaError && error.type === 'UNKNOWN_TOPIC_OR_PARTITION') return Promise.resolve()
+      return Promise.reject(error)
+    }
     const transactions = this.transactionsOf(topic, partition)
     const run = async (): Promise<void> => {
       if (!transactions.isOpen(producerId)) return
@@ -400,6 +407,8 @@ export class Broker {
       let records = await log.read(r.offset, maxBytes, { verifyCrc, buffer: scratch })
       let abortedTransactions: AbortedTransaction[] | undefined
       if (readCommitted) {
+        // Retention removed the data of the oldest aborted transactions: forget them.
+        transactions?.truncateBelow(base.logStartOffset)
         // The log never reads past its high watermark, so only an open transaction's LSO needs a cut.
         if (readEnd < highWatermark) records = batchesBefore(records, readEnd)
         abortedTransactions = transactions?.abortedIn(r.offset, readEnd) ?? NO_ABORTED_TRANSACTIONS

@@ -157,6 +157,22 @@ describe('transactional producer', () => {
     expect(await readAll(eddy, 'slow', 'read_committed')).toEqual([])
   })
 
+  it('ends a transaction whose topic was deleted meanwhile, on the partitions that remain', async () => {
+    // Deleting a topic leaves no partition to mark; the commit still completes on the others.
+    const eddy = await newEddy()
+    await eddy.admin.createTopic('keep', { partitions: 1 })
+    await eddy.admin.createTopic('drop', { partitions: 1 })
+    const producer = eddy.producer({ transactionalId: 'tx-delete' })
+    await producer.initTransactions()
+    producer.beginTransaction()
+    await producer.send('keep', { value: 'kept' })
+    await producer.send('drop', { value: 'dropped' })
+    await eddy.admin.deleteTopic('drop')
+    await producer.commitTransaction()
+    expect(eddy.broker.transactions.describe('tx-delete')).toMatchObject({ phase: 'complete-commit' })
+    expect(await readAll(eddy, 'keep', 'read_committed')).toEqual(['kept'])
+  })
+
   it('refuses misuse with errors that say what to call', async () => {
     // Each wrong call names the state it found and the call that fixes it.
     const eddy = await newEddy()

@@ -14,8 +14,7 @@
 // Concurrency: one event loop. Operations on one transactional id run one
 // after another (a promise chain per id), so a commit and a timeout abort of
 // the same transaction cannot interleave.
-import { KafkaError } from '../errors.js'
-import { ProducerFencedError } from '../errors.js'
+import { KafkaError, ProducerFencedError } from '../errors.js'
 import type { MarkerKind } from './control-record.js'
 import { TransactionLog, TRANSACTION_RECORD_VERSION, type PendingOffset, type TransactionRecord } from './transaction-log.js'
 
@@ -117,7 +116,9 @@ export class TransactionCoordinator {
    * the old epoch). Every older epoch is fenced from now on.
    */
   initProducerId(transactionalId: string, timeoutMs = TRANSACTION_TIMEOUT_MS_DEFAULT): Promise<{ producerId: number; producerEpoch: number }> {
-    checkTransactionalId(transactionalId)
+    if (typeof transactionalId !== 'string' || transactionalId.length === 0) {
+      return Promise.reject(new KafkaError('INVALID_REQUEST', `a transactional id must be a non-empty string, got ${JSON.stringify(transactionalId)}`))
+    }
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > this.timeoutMsMax) {
       return Promise.reject(new KafkaError('INVALID_TRANSACTION_TIMEOUT', `transaction timeout for ${JSON.stringify(transactionalId)} must be an integer in 1..${this.timeoutMsMax} ms, got ${timeoutMs}`))
     }
@@ -142,7 +143,11 @@ export class TransactionCoordinator {
 
   /** AddPartitionsToTxn: the partitions join the transaction, which begins if none is open. */
   addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly { topic: string; partition: number }[]): Promise<void> {
-    for (const tp of partitions) this.host.checkPartition(tp.topic, tp.partition)
+    try {
+      for (const tp of partitions) this.host.checkPartition(tp.topic, tp.partition)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     return this.locked(transactionalId, async () => {
       const entry = this.current(transactionalId, producerId, producerEpoch)
       let changed = this.begin(entry)
@@ -167,7 +172,11 @@ export class TransactionCoordinator {
   /** TxnOffsetCommit: offsets held with the open transaction, committed to the group only if it commits. */
   commitOffsets(transactionalId: string, producerId: number, producerEpoch: number, groupId: string, offsets: readonly Omit<PendingOffset, 'groupId'>[]): Promise<void> {
     for (const o of offsets) {
-      this.host.checkPartition(o.topic, o.partition)
+      try {
+        this.host.checkPartition(o.topic, o.partition)
+      } catch (error) {
+        return Promise.reject(error)
+      }
       if (!Number.isSafeInteger(o.offset) || o.offset < 0) return Promise.reject(new RangeError(`offset for ${o.topic}-${o.partition} must be a non-negative integer, got ${o.offset}`))
     }
     return this.locked(transactionalId, async () => {
@@ -349,8 +358,4 @@ function emptyEntry(transactionalId: string): Entry {
     offsets: [],
     recent: [],
   }
-}
-
-function checkTransactionalId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) throw new KafkaError('INVALID_REQUEST', `a transactional id must be a non-empty string, got ${JSON.stringify(id)}`)
 }
