@@ -1,8 +1,9 @@
 // Compares the soak's committed window results with the failure-free run's.
 //
 // A window result is identified by (kind, sensor, window start). Against the
-// reference, a window is lost (missing), extra (never computed by the
-// reference), or wrong (other values). Records are counted through the
+// reference, a window is lost (missing), duplicated (there more than once:
+// a topic can hold a record twice, a table keyed by the window cannot), extra
+// (never computed by the reference), or wrong (other values). Records are counted through the
 // windows' counts: a window that counted fewer records than the reference
 // lost them; one that counted more saw them twice (duplicated records).
 import type { WindowRow } from './job.js'
@@ -11,6 +12,7 @@ export interface Comparison {
   referenceWindows: number
   soakWindows: number
   lostWindows: number
+  duplicatedWindows: number
   extraWindows: number
   wrongWindows: number
   lostRecords: number
@@ -26,7 +28,7 @@ const valuesOf = (r: WindowRow) => JSON.stringify([r.window_end, r.count, r.sum,
 export function compareWindows(reference: readonly WindowRow[], soak: readonly WindowRow[]): Comparison {
   const expected = new Map<string, WindowRow>()
   for (const r of reference) expected.set(idOf(r), r)
-  const c: Comparison = { referenceWindows: reference.length, soakWindows: soak.length, lostWindows: 0, extraWindows: 0, wrongWindows: 0, lostRecords: 0, duplicatedRecords: 0, examples: [] }
+  const c: Comparison = { referenceWindows: reference.length, soakWindows: soak.length, lostWindows: 0, duplicatedWindows: 0, extraWindows: 0, wrongWindows: 0, lostRecords: 0, duplicatedRecords: 0, examples: [] }
   const example = (text: string) => {
     if (c.examples.length < EXAMPLES_MAX) c.examples.push(text)
   }
@@ -35,9 +37,8 @@ export function compareWindows(reference: readonly WindowRow[], soak: readonly W
     const id = idOf(r)
     const want = expected.get(id)
     if (seen.has(id)) {
-      // The table's primary key forbids this; counted anyway, in case a sink without one is compared.
       c.duplicatedRecords += r.count
-      c.extraWindows++
+      c.duplicatedWindows++
       example(`${id}: written twice`)
       continue
     }
@@ -66,5 +67,5 @@ export function compareWindows(reference: readonly WindowRow[], soak: readonly W
 
 /** True when the soak's results are the reference's, exactly. */
 export function identical(c: Comparison): boolean {
-  return c.lostWindows === 0 && c.extraWindows === 0 && c.wrongWindows === 0 && c.lostRecords === 0 && c.duplicatedRecords === 0
+  return c.lostWindows === 0 && c.duplicatedWindows === 0 && c.extraWindows === 0 && c.wrongWindows === 0 && c.lostRecords === 0 && c.duplicatedRecords === 0
 }

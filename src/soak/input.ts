@@ -18,6 +18,9 @@ export interface Reading {
 
 export const INPUT_TOPIC = 'soak-readings'
 export const INPUT_PARTITIONS = 4
+/** Where the job writes its window results, exactly once (transactions committed with checkpoints). */
+export const OUTPUT_TOPIC = 'soak-windows'
+export const OUTPUT_PARTITIONS = 2
 export const SENSORS = 24
 /** Event time between consecutive readings. */
 export const STEP_MS = 50
@@ -53,9 +56,11 @@ export function readings(seed: number, count: number): Reading[] {
   return out
 }
 
-/** Creates the input topic in `eddy` and produces the readings, keyed by sensor, durably. */
+/** Creates the input and output topics in `eddy` and produces the readings, keyed by sensor, durably. */
 export async function produceInput(eddy: Eddy, input: readonly Reading[]): Promise<void> {
   await eddy.admin.createTopic(INPUT_TOPIC, { partitions: INPUT_PARTITIONS, config: { 'flush.policy': 'always' } })
+  // flush.policy always: a transaction's records are on disk before its commit marker is, whatever kills the process.
+  await eddy.admin.createTopic(OUTPUT_TOPIC, { partitions: OUTPUT_PARTITIONS, config: { 'flush.policy': 'always' } })
   const producer = eddy.producer({ acks: 'all', idempotent: true })
   try {
     for (let i = 0; i < input.length; i += PRODUCE_BATCH) {

@@ -1,20 +1,22 @@
 // The soak's job: keyed event-time windows over the soak's readings, every
-// result written to a SQLite table through the exactly-once sinks.sqlite.
+// result written twice — to a SQLite table through sinks.sqlite and to topic
+// soak-windows through sinks.topic — both exactly once under the job's
+// guarantee 'exactly-once' (two-phase commit with the checkpoints).
 //
 // Per sensor: tumbling 10 s windows and sliding 20 s windows every 10 s, each
 // with count, sum, avg, min and max, as rows of one table keyed by
-// (kind, sensor, window_start). One sink for both, so one transaction commits
-// everything of a checkpoint (two sinks could be torn apart by a kill between
-// their two commits). The sink stores the job's checkpoint itself; a restart
-// restores from it (see child.ts).
+// (kind, sensor, window_start) and as JSON records keyed by sensor. One SQLite
+// sink for both window kinds, so one transaction commits all the rows of a
+// checkpoint (see child.ts, src/connect/sqlite-upsert.ts and
+// src/stream/sinks/transactional-topic-writer.ts).
 //
 // `paceRecordsPerSecond` holds the job back (a sink that waits after each
 // input batch, backpressure): the soak needs the job to be running, not
 // finished, when it is killed.
-import { agg, defineJob, sources, windows, type Key } from '../stream/index.js'
+import { agg, defineJob, sinks, sources, windows, type Key } from '../stream/index.js'
 import { sqliteSink } from '../connect/sqlite-upsert.js'
 import type { SinkSpec } from '../stream/sinks/spec.js'
-import { INPUT_TOPIC, JITTER_MS, type Reading } from './input.js'
+import { INPUT_TOPIC, JITTER_MS, OUTPUT_TOPIC, type Reading } from './input.js'
 
 export const TABLE = 'soak_windows'
 export const TUMBLING_MS = 10_000
@@ -102,7 +104,9 @@ export default defineJob<SoakJobParams>({
     const bySensor = () => readings.keyBy((r) => r.sensor, 'keyBy(sensor)')
     const tumbling = bySensor().window(windows.tumbling({ size: TUMBLING_MS })).aggregate(stats()).map(rowOf('tumbling'), 'map(tumbling row)')
     const sliding = bySensor().window(windows.sliding({ size: SLIDING_SIZE_MS, slide: SLIDING_SLIDE_MS })).aggregate(stats()).map(rowOf('sliding'), 'map(sliding row)')
-    tumbling.union(sliding).sink(sqliteSink<WindowRow>({ path: params.dbPath, table: TABLE, key: WINDOW_KEY, columns: WINDOW_COLUMNS }))
+    const results = tumbling.union(sliding)
+    results.sink(sqliteSink<WindowRow>({ path: params.dbPath, table: TABLE, key: WINDOW_KEY, columns: WINDOW_COLUMNS }))
+    results.sink(sinks.topic<WindowRow>(OUTPUT_TOPIC, { key: (r) => r.sensor }))
 
     // Always in the graph (a restored job must have the operators its checkpoint has state for), idle at pace 0.
     readings.sink(paceSink(params.paceRecordsPerSecond))

@@ -19,7 +19,7 @@ import Database from 'better-sqlite3'
 import { Eddy } from '../eddy.js'
 import { DB_FILE } from './child-constants.js'
 import { compareWindows, identical, type Comparison } from './compare.js'
-import { produceInput, readings, seededRandom } from './input.js'
+import { OUTPUT_TOPIC, produceInput, readings, seededRandom } from './input.js'
 import { TABLE, type WindowRow } from './job.js'
 
 export interface SoakOptions {
@@ -57,6 +57,12 @@ export interface SoakResult {
   lastCheckpointId: number | undefined
   paceRecordsPerSecond: number
   sqlite: Comparison
+  /** The output topic read with read_committed. */
+  topic: Comparison
+  /** Output records in transactions neither committed nor aborted at the end (0: every transaction was decided). */
+  topicUndecided: number
+  /** Output records in the log that read_committed skips: what the kills left in aborted transactions. */
+  topicAbortedRecords: number
   /** True when the committed outputs equal the reference's. */
   identical: boolean
   durationMs: number
@@ -130,6 +136,46 @@ function lastCheckpointId(dbPath: string): number | undefined {
     return (db.prepare('SELECT checkpoint_id FROM eddy_sink_checkpoints WHERE sink = ?').get(TABLE) as { checkpoint_id: number } | undefined)?.checkpoint_id
   } finally {
     db.close()
+  }
+}
+
+/** Reads quietly: a soak of hundreds of lives should not print one line per partition read. */
+const POLL_TIMEOUT_MS = 200
+const POLLS_EMPTY_MAX = 50
+
+/**
+ * The committed window results in the output topic of the data directory
+ * `dir` (read_committed: aborted transactions skipped), and how many offsets
+ * lie beyond the last stable offset (in transactions still open).
+ */
+export async function readTopic(dir: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<{ rows: WindowRow[]; undecided: number }> {
+  const eddy = await Eddy.open({ dataDir: dir })
+  try {
+    const ends = await eddy.admin.listOffsets(OUTPUT_TOPIC, 'latest')
+    const stable = isolation === 'read_committed' ? await eddy.admin.listOffsets(OUTPUT_TOPIC, 'latest', { isolation }) : ends
+    const undecided = ends.reduce((n, e) => n + e.offset - (stable.find((s) => s.partition === e.partition)?.offset ?? 0), 0)
+    const consumer = eddy.consumer<string, WindowRow>({ keyDeserializer: 'string', valueDeserializer: 'json', autoOffsetReset: 'earliest', isolation })
+    const partitions = stable.map((s) => ({ topic: OUTPUT_TOPIC, partition: s.partition }))
+    consumer.assign(partitions)
+    const rows: WindowRow[] = []
+    try {
+      const done = async () => {
+        for (const s of stable) if ((await consumer.position({ topic: OUTPUT_TOPIC, partition: s.partition })) < s.offset) return false
+        return true
+      }
+      let empty = 0
+      while (!(await done())) {
+        const records = await consumer.poll({ maxRecords: 5_000, timeoutMs: POLL_TIMEOUT_MS })
+        for (const r of records) rows.push(r.value)
+        empty = records.length === 0 ? empty + 1 : 0
+        if (empty > POLLS_EMPTY_MAX) throw new Error(`reading ${OUTPUT_TOPIC} in ${dir} stalled below its last stable offsets ${JSON.stringify(stable)}`)
+      }
+    } finally {
+      await consumer.close()
+    }
+    return { rows, undecided }
+  } finally {
+    await eddy.close()
   }
 }
 
@@ -237,6 +283,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // (d) Committed outputs against the reference.
     const sqlite = compareSqlite(base)
+    const topic = compareWindows((await readTopic(referenceDir)).rows, (await readTopic(soakDir)).rows)
+    const { undecided } = await readTopic(soakDir)
+    // What the kills left in aborted transactions: there in the log, skipped by read_committed.
+    const topicAbortedRecords = (await readTopic(soakDir, 'read_uncommitted')).rows.length - topic.soakWindows
     return {
       seed: o.seed,
       records: o.records,
@@ -247,7 +297,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       lastCheckpointId: lastCheckpointId(join(soakDir, DB_FILE)),
       paceRecordsPerSecond: pace,
       sqlite,
-      identical: identical(sqlite),
+      topic,
+      topicUndecided: undecided,
+      topicAbortedRecords,
+      identical: identical(sqlite) && identical(topic) && undecided === 0,
       durationMs: performance.now() - startedAt,
       referenceMs,
     }
@@ -256,14 +309,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   }
 }
 
+function describe(c: Comparison): string {
+  return `${c.lostWindows} lost, ${c.duplicatedWindows} duplicated, ${c.extraWindows} extra, ${c.wrongWindows} wrong; records: ${c.lostRecords} lost, ${c.duplicatedRecords} duplicated`
+}
+
 /** The soak's report, one fact a line. */
 export function formatSoakResult(r: SoakResult): string {
   const s = r.sqlite
   return [
     `soak: ${r.kills} SIGKILLs (${r.startupKills} during start-up) in ${r.cycles} cycles, ${r.restores} restores from a committed checkpoint, last checkpoint ${r.lastCheckpointId ?? 'none'}`,
     `soak: input ${r.records} readings (seed ${r.seed}), paced to ${r.paceRecordsPerSecond} readings/s while killed; ${(r.durationMs / 1000).toFixed(1)} s in all, reference run ${(r.referenceMs / 1000).toFixed(1)} s`,
-    `soak: SQLite sink: ${s.soakWindows} window results vs ${s.referenceWindows} in the reference: ${s.lostWindows} lost, ${s.extraWindows} extra, ${s.wrongWindows} wrong; records: ${s.lostRecords} lost, ${s.duplicatedRecords} duplicated`,
-    ...s.examples.map((e) => `soak:   ${e}`),
+    ...[
+      ['SQLite sink', s],
+      ['topic sink (read_committed)', r.topic],
+    ].flatMap(([name, c]) => [
+      `soak: ${name}: ${(c as Comparison).soakWindows} window results vs ${(c as Comparison).referenceWindows} in the reference: ${describe(c as Comparison)}`,
+      ...(c as Comparison).examples.map((e) => `soak:   ${e}`),
+    ]),
+    `soak: topic sink: ${r.topicAbortedRecords} records of aborted transactions in the log, skipped by read_committed${r.topicUndecided === 0 ? '' : `; ${r.topicUndecided} offsets in transactions never committed or aborted`}`,
     `soak: ${r.identical ? 'PASS: the committed outputs equal the failure-free run' : 'FAIL: the committed outputs differ from the failure-free run'}`,
   ].join('\n')
 }
