@@ -30,6 +30,7 @@
 // (task null: a coordinator-run sink). Readers refuse other formats and
 // versions with a clear error.
 import { StreamInputError } from '../stream/errors.js'
+import { crc32c as wasmCrc32c } from '../hash.js'
 import type { TaskRestore } from './task.js'
 import type { CheckpointMetrics } from './metrics.js'
 import { regroupForTask, type OperatorIdentity } from './rescale.js'
@@ -124,28 +125,14 @@ function unframe(bytes: Uint8Array): { manifest: Uint8Array; blobs: Uint8Array }
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`
 
-/** CRC-32C (Castagnoli) in plain JS, four bytes a step (slicing-by-4), so checkpoints need neither Wasm nor Node. */
-const CRC32C_TABLES = (() => {
-  const tables = Array.from({ length: 4 }, () => new Uint32Array(256))
-  for (let n = 0; n < 256; n++) {
-    let c = n
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0x82f63b78 ^ (c >>> 1) : c >>> 1
-    tables[0][n] = c >>> 0
-  }
-  for (let n = 0; n < 256; n++) for (let t = 1; t < 4; t++) tables[t][n] = (tables[t - 1][n] >>> 8) ^ tables[0][tables[t - 1][n] & 0xff]
-  return tables
-})()
+/** Bytes handed to the Wasm CRC kernel per call (its scratch region grows to this once). */
+const CRC_CHUNK_BYTES = 1 << 16
 
+/** CRC-32C (Castagnoli) of a whole checkpoint, through the Wasm kernel in 64 KiB steps (about twice the speed of a JS table loop). */
 export function crc32c(bytes: Uint8Array): number {
-  const [t0, t1, t2, t3] = CRC32C_TABLES
-  let crc = 0xffffffff
-  let i = 0
-  for (const end = bytes.length - 3; i < end; i += 4) {
-    crc ^= bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)
-    crc = t3[crc & 0xff] ^ t2[(crc >>> 8) & 0xff] ^ t1[(crc >>> 16) & 0xff] ^ t0[crc >>> 24]
-  }
-  for (; i < bytes.length; i++) crc = t0[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
+  let crc = 0
+  for (let at = 0; at < bytes.length; at += CRC_CHUNK_BYTES) crc = wasmCrc32c(bytes.subarray(at, at + CRC_CHUNK_BYTES), crc)
+  return crc >>> 0
 }
 
 export function decodeCheckpoint(bytes: Uint8Array): CheckpointContent {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { decodeCheckpoint, encodeCheckpoint, type CheckpointContent } from '../../src/runtime/checkpoint.js'
+import { crc32c, decodeCheckpoint, encodeCheckpoint, type CheckpointContent } from '../../src/runtime/checkpoint.js'
 import { CheckpointStore, readCheckpointFile, writeSavepoint } from '../../src/runtime/checkpoint-store.js'
 
 const root = mkdtempSync(join(tmpdir(), 'eddy-ckpt-store-'))
@@ -42,6 +42,18 @@ describe('checkpoint format version 2', () => {
     expect(old.splits[0]).toEqual({ node: 0, split: 0, position: 12, maxTimestamp: -Infinity })
     expect([...old.state[0].bytes]).toEqual([1, 2, 3])
     expect(old.prepared).toEqual([])
+  })
+
+  it('checksums with CRC-32C (Castagnoli): the standard check value, and the same over chunk boundaries', () => {
+    expect(crc32c(new TextEncoder().encode('123456789'))).toBe(0xe3069283)
+    // 200 kB crosses the 64 KiB steps; a byte-at-a-time reference must agree.
+    const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 2654435761) >>> 24)
+    let reference = 0xffffffff
+    for (const byte of data) {
+      reference ^= byte
+      for (let k = 0; k < 8; k++) reference = reference & 1 ? 0x82f63b78 ^ (reference >>> 1) : reference >>> 1
+    }
+    expect(crc32c(data)).toBe((reference ^ 0xffffffff) >>> 0)
   })
 
   it('refuses a truncated or bit-flipped checkpoint, naming what is wrong', () => {
