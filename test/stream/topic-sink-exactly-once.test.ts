@@ -6,6 +6,11 @@
 // transaction; the dead writer is fenced. A runJob under guarantee
 // 'exactly-once' writes every record once through it.
 import { afterEach, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Eddy } from '../../src/eddy.js'
 import { sinks, type SinkWriter } from '../../src/stream/sinks/index.js'
 import { defineJob, runJob, sources } from '../../src/index.js'
@@ -28,8 +33,8 @@ async function openWriter(eddy: Eddy, topic = 'out'): Promise<SinkWriter<string>
 
 const batch = (...values: string[]) => ({ values, timestamps: values.map(() => 1_000) })
 
-async function committedValues(eddy: Eddy, topic = 'out'): Promise<string[]> {
-  const consumer = eddy.consumer<string, string>({ isolation: 'read_committed', autoOffsetReset: 'earliest' })
+async function committedValues(eddy: Eddy, topic = 'out', isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<string[]> {
+  const consumer = eddy.consumer<string, string>({ isolation, autoOffsetReset: 'earliest' })
   consumer.assign([{ topic, partition: 0 }])
   const out: string[] = []
   for (let empty = 0; empty < 3; ) {
@@ -141,3 +146,67 @@ describe('exactly-once topic sink', () => {
     expect(eddy.broker.transactions.describe('eddy-sink:eo-out')!.sequence).toBeGreaterThan(1)
   })
 })
+
+describe('exactly-once topic sink across SIGKILL', () => {
+  it('a new process commits the transaction a killed one prepared, and aborts what a killed one wrote after it', async () => {
+    // Process 1 prepares checkpoint 2 and is killed before commit; this process recovers it (committed).
+    // Process 2 recovers the same checkpoint, writes more and is killed; recovering again aborts that and repeats nothing.
+    const dir = mkdtempSync(join(tmpdir(), 'eddy-sink-kill-'))
+    try {
+      const prepared = await runChildUntil(dir, 'prepare', 'prepared')
+      const recovering = await Eddy.open({ dataDir: dir, transactions: { abortCheckIntervalMs: 0 } })
+      try {
+        const writer = await openWriter(recovering)
+        await writer.recover!(2, new Uint8Array(Buffer.from(prepared.bytes as string, 'base64')))
+        expect(await committedValues(recovering)).toEqual(['a1', 'a2', 'b1'])
+      } finally {
+        await recovering.broker.close()
+      }
+      await runChildUntil(dir, 'write-more', 'written', prepared.bytes as string)
+      const last = await Eddy.open({ dataDir: dir, transactions: { abortCheckIntervalMs: 0 } })
+      try {
+        const writer = await openWriter(last)
+        await writer.recover!(2, new Uint8Array(Buffer.from(prepared.bytes as string, 'base64')))
+        expect(await committedValues(last)).toEqual(['a1', 'a2', 'b1'])
+        // The killed process's later write reached the log, aborted: nothing is left open.
+        expect(await committedValues(last, 'out', 'read_uncommitted')).toContain('after-checkpoint')
+        expect(last.broker.lastStableOffset('out', 0)).toBe((await last.admin.listOffsets('out'))[0].offset)
+      } finally {
+        await last.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
+})
+
+
+/** Runs the child fixture until it prints `step`, then kills it with SIGKILL; returns that line. */
+function runChildUntil(dir: string, mode: string, step: string, prepared?: string): Promise<Record<string, unknown>> {
+  const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs')
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'topic-sink-child.ts')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [tsx, script, dir, mode, ...(prepared ? [prepared] : [])], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    let err = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`child ${mode} did not reach ${step}\n${out}\n${err}`))
+    }, 20_000)
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d))
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d
+      const line = out.split('\n').find((l) => l.includes(`"step":"${step}"`))
+      if (line === undefined) return
+      clearTimeout(timer)
+      child.once('exit', () => resolve(JSON.parse(line) as Record<string, unknown>))
+      child.kill('SIGKILL')
+    })
+    child.once('exit', (code, signal) => {
+      if (signal !== 'SIGKILL') {
+        clearTimeout(timer)
+        reject(new Error(`child ${mode} exited (${code}) before ${step}\n${out}\n${err}`))
+      }
+    })
+  })
+}
