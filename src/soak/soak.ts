@@ -49,7 +49,7 @@ export interface SoakResult {
   cycles: number
   /** SIGKILLs delivered to a running job (must equal cycles). */
   kills: number
-  /** Of those, during start-up (before `ready`). */
+  /** Of those, planned during start-up: before the job reports ready, or as it does. */
   startupKills: number
   /** Lives that resumed from a committed checkpoint. */
   restores: number
@@ -81,7 +81,8 @@ const PACE_MARGIN = 1.5
 interface Life {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
   ready: Promise<number>
-  kill(): void
+  /** Sends SIGKILL; returns the ms since the spawn. */
+  kill(): number
   output(): string
   resumedFrom(): string | undefined
 }
@@ -108,7 +109,7 @@ function startLife(dataDir: string, pace: number, checkpointIntervalMs: number):
   })
   child.stderr!.on('data', keep)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
-  return { exited, ready, kill: () => child.kill('SIGKILL'), output: () => text, resumedFrom: () => resumed }
+  return { exited, ready, kill: () => (child.kill('SIGKILL'), performance.now() - startedAt), output: () => text, resumedFrom: () => resumed }
 }
 
 const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))
@@ -249,8 +250,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (let cycle = 0; cycle < schedule.length; cycle++) {
       const plan = schedule[cycle]
       const life = startLife(soakDir, pace, o.checkpointIntervalMs)
+      // A start-up kill lands at the latest when the job reports ready: such lives make no progress, which the pace relies on.
       const killAfter = plan.duringStartup
-        ? sleep(plan.startupFraction * startupMs)
+        ? Promise.race([sleep(plan.startupFraction * startupMs), life.ready])
         : Promise.race([life.ready, sleep(READY_TIMEOUT_MS)]).then((ready) => {
             if (ready === 'timeout') throw new Error(`life ${cycle + 1} did not report ready within ${READY_TIMEOUT_MS} ms:\n${life.output()}`)
             return sleep(plan.delayMs)
@@ -264,17 +266,20 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
             : `life ${cycle + 1} failed (exit ${code ?? signal}):\n${life.output()}`,
         )
       }
-      life.kill()
+      const killedAtMs = life.kill()
       const { signal } = await life.exited
       if (signal !== 'SIGKILL') throw new Error(`life ${cycle + 1} ended by ${signal ?? 'exit'} instead of SIGKILL:\n${life.output()}`)
       kills++
       const resumed = life.resumedFrom()
-      if (resumed === undefined) startupKills++
-      else {
-        startupMs = (await life.ready) * 1.2
+      let when = `during start-up, ${Math.round(killedAtMs)} ms after the spawn`
+      if (plan.duringStartup) startupKills++
+      if (resumed !== undefined) {
+        const readyMs = await life.ready
+        startupMs = readyMs * 1.2
         if (resumed !== 'none') restores++
+        when = plan.duringStartup ? `${when}, as the job reported ready (resumed from checkpoint ${resumed})` : `${Math.round(killedAtMs - readyMs)} ms after ready (resumed from checkpoint ${resumed})`
       }
-      log(`soak: cycle ${cycle + 1}/${o.cycles}: SIGKILL ${resumed === undefined ? 'during start-up' : `${Math.round(plan.delayMs)} ms after ready (resumed from checkpoint ${resumed})`}`)
+      log(`soak: cycle ${cycle + 1}/${o.cycles}: SIGKILL ${when}`)
     }
 
     // The last life, unpaced, to the end of the input.
