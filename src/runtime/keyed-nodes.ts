@@ -288,7 +288,8 @@ export class WindowNode extends RuntimeNode {
     this.preselected = true
     for (const p of this.parts) {
       const fn = p.options.aggregate
-      const merging = fn.builtin !== undefined ? MERGE_BUILTIN[fn.builtin as 'count' | 'sum' | 'min' | 'max']() : { createAccumulator: () => fn.createAccumulator(), add: (acc: unknown, partial: unknown) => fn.merge(acc, partial), merge: (a: unknown, b: unknown) => fn.merge(a, b), getResult: (acc: unknown) => fn.getResult(acc) }
+      // The accumulators are the function's own, so they stay checkpointable when it declares them plain data.
+      const merging = fn.builtin !== undefined ? MERGE_BUILTIN[fn.builtin as 'count' | 'sum' | 'min' | 'max']() : { createAccumulator: () => fn.createAccumulator(), add: (acc: unknown, partial: unknown) => fn.merge(acc, partial), merge: (a: unknown, b: unknown) => fn.merge(a, b), getResult: (acc: unknown) => fn.getResult(acc), portableAccumulator: fn.portableAccumulator }
       p.options = { ...p.options, aggregate: merging }
       p.aggregator = this.factory(p.options)
       p.select = undefined

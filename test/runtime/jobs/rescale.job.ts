@@ -61,7 +61,7 @@ export const spread: AggregateFunction<Reading, { lo: number; hi: number; count:
   portableAccumulator: true,
 }
 
-export const SINKS = ['tumbling', 'sliding', 'session', 'custom', 'process', 'join', 'interval', 'table'] as const
+export const SINKS = ['tumbling', 'sliding', 'session', 'custom', 'combined', 'process', 'join', 'interval', 'table'] as const
 
 export default defineJob<{ count: number; pauseAt: number; store: string; variant?: 'v1' | 'v2' }>({
   name: 'rescale',
@@ -78,6 +78,12 @@ export default defineJob<{ count: number; pauseAt: number; store: string; varian
     byUser.window(windows.sliding({ size: 2000, slide: 500 })).aggregate(agg.max((r: Reading) => r.v)).sink(sink('sliding'))
     byUser.window(windows.session({ gap: 300 })).aggregate({ n: agg.count(), top: agg.max((r: Reading) => r.v) }).sink(sink('session'))
     byUser.window(windows.tumbling({ size: 1500 })).aggregate(spread).sink(sink('custom'))
+    // A keyBy feeding only a window of a mergeable custom aggregate: records are pre-aggregated before the exchange.
+    readings
+      .keyBy((r) => r.user, 'byUserAlone')
+      .window(windows.tumbling({ size: 700 }))
+      .aggregate(spread)
+      .sink(sink('combined'))
 
     // Per key and 500 ms bucket: how many records and their sum, emitted by an event-time timer at the bucket's end.
     byUser
