@@ -191,6 +191,7 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   }
   return superviseJob({
     name: graph.name,
+    guarantee,
     attempt,
     initial,
     restart,

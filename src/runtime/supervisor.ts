@@ -62,6 +62,7 @@ export interface SupervisorSetup {
   restart: RestartStrategy | undefined
   /** The newest complete checkpoint when a restart happens. */
   latest(): Promise<CheckpointContent | undefined>
+  guarantee: DeliveryGuarantee
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -131,6 +132,9 @@ export async function superviseJob(setup: SupervisorSetup): Promise<JobHandle> {
     done,
     async cancel() {
       stopping = true
+      // Under exactly-once a cancel closes the sinks, which commits what they hold: take a last checkpoint first (sources left
+      // parked), so that what gets committed is exactly what that checkpoint covers and a restart from it repeats nothing.
+      if (setup.guarantee === 'exactly-once') await current.checkpoint({ keepPaused: true }).catch(() => {})
       await current.cancel()
       await done.catch(() => {})
     },

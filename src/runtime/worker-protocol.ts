@@ -42,7 +42,8 @@ export type ToCoordinator =
 
 export type ToTask =
   | { type: 'reply'; id: number; error?: string; buffer?: ArrayBuffer | null; position?: number }
-  | { type: 'cancel' }
+  /** Stop reading; `abort` (another task failed): end without closing sinks. */
+  | { type: 'cancel'; abort?: boolean }
   /** Checkpoint: park the sources between batches, then report counters. */
   | { type: 'pause' }
   /** Report counters again (the coordinator waits until no peer message is in flight). */

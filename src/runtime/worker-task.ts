@@ -68,7 +68,8 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   control.on('message', (message: ToTask) => {
     if (message.type === 'cancel') {
       cancelled = true
-      task?.cancel()
+      if (message.abort) task?.fail(new Error('aborted: another task of the job failed'))
+      else task?.cancel()
       release()
       openGate()
       return

@@ -197,6 +197,10 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
   const cancelAll = () => {
     for (const port of controls) port.postMessage({ type: 'cancel' } satisfies ToTask)
   }
+  // After a failure the other tasks stop without closing their sinks: a close is the end of input and would commit output past the last checkpoint.
+  const abortAll = () => {
+    for (const port of controls) port.postMessage({ type: 'cancel', abort: true } satisfies ToTask)
+  }
   setup.signal?.addEventListener('abort', cancelAll)
   let cancelled = false
   const done = (async (): Promise<JobResult> => {
@@ -211,7 +215,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
       return { collected: sinks.collected, metrics: metrics(), durationMs: ended - started, runMs: ended - Math.min(...finals.map((f) => f.runStartedAt)) }
     } catch (error) {
       status = 'failed'
-      cancelAll()
+      abortAll()
       throw error
     } finally {
       ended = true

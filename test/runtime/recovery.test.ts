@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { JobFailedError, runJob, startJob } from '../../src/index.js'
 import { decodeCheckpoint } from '../../src/runtime/checkpoint.js'
-import job, { committedOutput, ledgerOf, ledgersOf } from './jobs/recovery.job.js'
+import job, { committedFiles, committedOutput, ledgerOf, ledgersOf } from './jobs/recovery.job.js'
 
 const COUNT = 12_000
 const root = mkdtempSync(join(tmpdir(), 'eddy-recovery-'))
@@ -83,6 +83,27 @@ describe('recovery', () => {
       expect(committedOutput(name)).toEqual(reference)
     }, 40_000)
   }
+
+  it('workers: task-run two-phase sinks prepare and commit in their worker threads, and recover after a worker dies', async () => {
+    // The sinks run in the tasks (prepare/commit inside the worker threads); a worker exits once mid-run; the committed files hold each row once.
+    const name = 'task-sinks'
+    const dir = join(root, `${name}-out`)
+    const result = await runJob(job, {
+      executor: 'workers',
+      parallelism: 2,
+      guarantee: 'exactly-once',
+      checkpoints: { dir: join(root, name), intervalMs: 50 },
+      restart: { strategy: 'fixed-delay', attempts: 2, delayMs: 20 },
+      params: { count: COUNT, rate: 20_000, ledger: name, taskSinkDir: dir, failAt: 7_000, failHow: 'exit', marker: join(root, `${name}.marker`) },
+    })
+    expect(result.metrics.restarts).toBe(1)
+    const prepared = result.metrics.checkpoints.filter((c) => c.status === 'completed')
+    expect(prepared.length).toBeGreaterThan(0)
+    // Checkpoints committed files in the workers (not only the end of input), and none prepared is left over.
+    expect(readdirSync(dir).filter((f) => /^committed-\d+-/.test(f)).length).toBeGreaterThan(0)
+    expect(readdirSync(dir).filter((f) => f.startsWith('prepared-'))).toEqual([])
+    expect(committedFiles(dir)).toEqual(reference)
+  }, 40_000)
 
   it('fails with an error naming the cause once the restart attempts are used up', async () => {
     // The map throws at record 500 on every attempt: 1 run + 2 restarts, then a JobFailedError carrying the cause.

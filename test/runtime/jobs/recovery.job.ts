@@ -4,7 +4,8 @@
 // sink runs in the coordinator, so the ledger outlives every attempt and
 // every worker). A map can kill its worker thread or throw, once (a marker
 // file remembers it happened) or every time.
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
 import { agg, defineJob, sinks, sources, windows, type SinkSpec } from '../../../src/index.js'
 
@@ -97,6 +98,66 @@ export function twoPhaseSink(name: string): SinkSpec<unknown> {
   }
 }
 
+/**
+ * A task-run two-phase sink whose "database" is a directory, so it works from
+ * any worker thread: prepare(id) writes the open rows to `prepared-<id>-<writer>.json`
+ * and returns the names of all this writer's prepared, uncommitted files;
+ * commit renames them to `committed-…`; recover commits the files it is given
+ * (if still there) and deletes prepared files of checkpoints after `id`.
+ */
+export function taskTwoPhaseSink(dir: string, part: string): SinkSpec<unknown> {
+  return {
+    kind: 'test-task-two-phase',
+    name: `sink(task two-phase ${part})`,
+    runsIn: 'task',
+    open() {
+      mkdirSync(dir, { recursive: true })
+      const writer = `${part}-${Math.random().toString(36).slice(2)}`
+      let open: unknown[] = []
+      let pending: string[] = []
+      const commitFiles = (files: string[]) => {
+        for (const file of files) if (existsSync(join(dir, file))) renameSync(join(dir, file), join(dir, file.replace(/^prepared-/, 'committed-')))
+      }
+      return {
+        write(batch) {
+          open.push(...batch.values)
+        },
+        prepare(checkpointId) {
+          const file = `prepared-${checkpointId}-${writer}.json`
+          writeFileSync(join(dir, file), JSON.stringify(open.map((row) => [part, row])))
+          open = []
+          pending.push(file)
+          return new TextEncoder().encode(JSON.stringify(pending))
+        },
+        commit(_checkpointId, prepared) {
+          const files = JSON.parse(new TextDecoder().decode(prepared)) as string[]
+          commitFiles(files)
+          pending = pending.filter((f) => !files.includes(f))
+        },
+        recover(checkpointId, prepared) {
+          if (prepared !== undefined) commitFiles(JSON.parse(new TextDecoder().decode(prepared)) as string[])
+          for (const file of readdirSync(dir)) {
+            const id = /^prepared-(\d+)-/.exec(file)?.[1]
+            if (id !== undefined && Number(id) > checkpointId) rmSync(join(dir, file), { force: true })
+          }
+        },
+        close() {
+          writeFileSync(join(dir, `committed-final-${writer}.json`), JSON.stringify(open.map((row) => [part, row])))
+          commitFiles(pending)
+        },
+      }
+    },
+  }
+}
+
+/** Rows committed by taskTwoPhaseSink into `dir`, as sorted "part json" lines (the format committedOutput gives). */
+export function committedFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('committed-'))
+    .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as [string, unknown][]).map(([part, row]) => `${part} ${JSON.stringify(row)}`))
+    .sort()
+}
+
 export interface RecoveryParams {
   count: number
   rate: number
@@ -109,6 +170,8 @@ export interface RecoveryParams {
   marker?: string
   /** Use sinks.collect('out') instead of the two-phase sink. */
   collect?: boolean
+  /** Use the task-run two-phase sink writing into this directory. */
+  taskSinkDir?: string
   [key: string]: unknown
 }
 
@@ -138,7 +201,8 @@ export default defineJob<RecoveryParams>({
         return r
       })
     // Two ledgers, one per sink: each sink is its own transactional database.
-    const sink = (part: string) => (params.collect ? sinks.collect<any>('out') : (twoPhaseSink(`${params.ledger}/${part}`) as SinkSpec<any>))
+    const sink = (part: string): SinkSpec<any> =>
+      params.collect ? sinks.collect<any>('out') : params.taskSinkDir !== undefined ? (taskTwoPhaseSink(params.taskSinkDir, part) as SinkSpec<any>) : (twoPhaseSink(`${params.ledger}/${part}`) as SinkSpec<any>)
     readings
       .keyBy((r) => r.sensor)
       .window(windows.tumbling({ size: 10_000 }))
