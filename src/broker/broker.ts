@@ -120,18 +120,21 @@ export class Broker {
   }
 
   /**
-   * Opens the internal offsets and transaction-state topics and rebuilds
-   * idempotence and transaction state from the logs; transactions a crash left
-   * half-ended are finished, open ones resume (and time out as usual).
+   * Opens the internal offsets topic and the transaction-state topic (created
+   * on first transactional use) and rebuilds idempotence and transaction state
+   * from the logs; transactions a crash left half-ended are finished, open ones
+   * resume (and time out as usual).
    */
   async start(): Promise<void> {
     if (!this.topics.describe(OFFSETS_TOPIC)) await this.topics.create(OFFSETS_TOPIC, 1, { 'cleanup.policy': 'compact' })
-    if (!this.topics.describe(TRANSACTION_STATE_TOPIC)) await this.topics.create(TRANSACTION_STATE_TOPIC, 1, { 'cleanup.policy': 'compact' })
     this.offsetStore = new OffsetStore(this.topics.partition(OFFSETS_TOPIC, 0))
     await this.offsetStore.load()
     await this.recover()
     const coordinator = new TransactionCoordinator(
-      new TransactionLog(this.topics.partition(TRANSACTION_STATE_TOPIC, 0)),
+      new TransactionLog(this.topics.describe(TRANSACTION_STATE_TOPIC) ? this.topics.partition(TRANSACTION_STATE_TOPIC, 0) : undefined, async () => {
+        if (!this.topics.describe(TRANSACTION_STATE_TOPIC)) await this.topics.create(TRANSACTION_STATE_TOPIC, 1, { 'cleanup.policy': 'compact' })
+        return this.topics.partition(TRANSACTION_STATE_TOPIC, 0)
+      }),
       {
         allocateProducerId: () => this.nextProducerId++,
         writeMarker: (topic, partition, producerId, producerEpoch, kind) => this.writeMarker(topic, partition, producerId, producerEpoch, kind),

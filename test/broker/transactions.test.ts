@@ -126,7 +126,8 @@ describe('transactions across a broker restart', () => {
       partitions: [['t', 0]],
       offsets: [{ groupId: 'g', topic: 't', partition: 0, offset: 1, metadata: '' }],
     }
-    await new TransactionLog(first.broker.topics.partition(TRANSACTION_STATE_TOPIC, 0)).write(record)
+    const stateLog = first.broker.topics.partition(TRANSACTION_STATE_TOPIC, 0)
+    await new TransactionLog(stateLog, async () => stateLog).write(record)
     await crash(first)
 
     const second = await openAt(dir)

@@ -45,12 +45,26 @@ export interface TransactionRecord {
 const utf8 = new TextDecoder()
 
 export class TransactionLog {
-  constructor(private readonly log: BrokerPartition) {}
+  private log: Promise<BrokerPartition> | undefined
+
+  /**
+   * `existing` is the topic's partition when the topic exists; otherwise
+   * `create` makes it on the first write (as Kafka creates the topic on first
+   * transactional use), so a broker that never sees a transaction has no such topic.
+   */
+  constructor(
+    existing: BrokerPartition | undefined,
+    private readonly create: () => Promise<BrokerPartition>,
+  ) {
+    this.log = existing === undefined ? undefined : Promise.resolve(existing)
+  }
 
   /** Replays the topic: the latest record of every transactional id. */
   async load(): Promise<Map<string, TransactionRecord>> {
     const out = new Map<string, TransactionRecord>()
-    await replayPartition(this.log, this.log.logStartOffset(), (bytes, fromOffset) => {
+    if (this.log === undefined) return out
+    const log = await this.log
+    await replayPartition(log, log.logStartOffset(), (bytes, fromOffset) => {
       const batch = decodeRecordBatch(bytes)
       for (let i = 0; i < batch.count; i++) {
         const key = batch.key(i)
@@ -74,6 +88,11 @@ export class TransactionLog {
 
   /** Persists one id's state; resolves once durable under the topic's flush policy. */
   async write(record: TransactionRecord): Promise<void> {
-    await this.log.append(encodeRecordBatch([{ key: JSON.stringify(['t', record.transactionalId]), value: JSON.stringify(record) }]))
+    this.log ??= this.create()
+    const log = await this.log.catch((error: unknown) => {
+      this.log = undefined
+      throw error
+    })
+    await log.append(encodeRecordBatch([{ key: JSON.stringify(['t', record.transactionalId]), value: JSON.stringify(record) }]))
   }
 }
