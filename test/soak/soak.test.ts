@@ -23,7 +23,7 @@ const row = (sensor: string, start: number, count: number, sum: number): WindowR
 describe('crash soak', () => {
   it('20 SIGKILLs and restarts: the committed window results in the SQLite table and the topic equal the failure-free run, 0 lost and 0 duplicated', async () => {
     const lines: string[] = []
-    const result = await runSoak({ cycles: 20, seed: 7, records: 8_000, dir, keep: true, log: (line) => lines.push(line) })
+    const result = await runSoak({ cycles: 20, seed: 7, records: 8_000, killDelayMinMs: 100, killDelayMaxMs: 400, dir, keep: true, log: (line) => lines.push(line) })
     const report = formatSoakResult(result)
     expect(result.kills, report).toBe(20)
     // Most lives got far enough to commit a checkpoint the next one resumed from: the kills hit a running job.
