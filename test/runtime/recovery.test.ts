@@ -126,6 +126,20 @@ describe('recovery', () => {
   }, 30_000)
 })
 
+describe('slow checkpoints', () => {
+  it('a checkpoint stuck past checkpoints.timeoutMs fails, the sources resume, and later checkpoints commit everything once', async () => {
+    // The windows sink's prepare never settles once: that checkpoint is abandoned after 150 ms; its rows ride along with the next commit.
+    const name = 'stuck-prepare'
+    ledgerOf(`${name}/windows`).hangPrepares = 1
+    const result = await runJob(job, { guarantee: 'exactly-once', checkpoints: { intervalMs: 30, timeoutMs: 150 }, params: { count: COUNT, rate: 20_000, ledger: name } })
+    const checkpoints = result.metrics.checkpoints
+    expect(checkpoints[0].status).toBe('failed')
+    expect(checkpoints[0].durationMs).toBeGreaterThanOrEqual(150)
+    expect(checkpoints.filter((c) => c.status === 'completed').length).toBeGreaterThan(0)
+    expect(committedOutput(name)).toEqual(reference)
+  }, 30_000)
+})
+
 describe('savepoints', () => {
   for (const [from, to] of [
     [{ executor: 'inline', parallelism: 1 }, { executor: 'inline', parallelism: 1 }],

@@ -17,6 +17,8 @@ export interface Ledger {
   crashed: boolean
   /** Makes prepare fail this many more times (a failed checkpoint). */
   failPrepares: number
+  /** Makes prepare never settle this many more times (a stuck checkpoint). */
+  hangPrepares: number
   recovers: { checkpointId: number; txn: number | undefined }[]
 }
 
@@ -24,7 +26,7 @@ export const ledgers = new Map<string, Ledger>()
 
 export function ledgerOf(name: string): Ledger {
   let ledger = ledgers.get(name)
-  if (ledger === undefined) ledgers.set(name, (ledger = { committed: [], prepared: new Map(), crashed: false, failPrepares: 0, recovers: [] }))
+  if (ledger === undefined) ledgers.set(name, (ledger = { committed: [], prepared: new Map(), crashed: false, failPrepares: 0, hangPrepares: 0, recovers: [] }))
   return ledger
 }
 
@@ -70,6 +72,10 @@ export function twoPhaseSink(name: string): SinkSpec<unknown> {
           open.push(...batch.values)
         },
         prepare(checkpointId) {
+          if (ledger.hangPrepares > 0) {
+            ledger.hangPrepares--
+            return new Promise<Uint8Array>(() => {})
+          }
           if (ledger.failPrepares > 0) {
             ledger.failPrepares--
             throw new Error('prepare failed (test)')
