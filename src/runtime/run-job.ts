@@ -192,6 +192,7 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   return superviseJob({
     name: graph.name,
     guarantee,
+    signal: options.signal,
     attempt,
     initial,
     restart,

@@ -63,6 +63,8 @@ export interface SupervisorSetup {
   /** The newest complete checkpoint when a restart happens. */
   latest(): Promise<CheckpointContent | undefined>
   guarantee: DeliveryGuarantee
+  /** The job's cancel signal: once aborted, a failure is not restarted. */
+  signal?: AbortSignal
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -75,7 +77,7 @@ export async function superviseJob(setup: SupervisorSetup): Promise<JobHandle> {
   // Set by cancel and stop-with-savepoint: a failure after it is not restarted.
   let stopping = false
 
-  const canRestart = (error: unknown): boolean => !stopping && setup.restart !== undefined && restarts < setup.restart.attempts && !(error instanceof StreamConfigError)
+  const canRestart = (error: unknown): boolean => !stopping && setup.signal?.aborted !== true && setup.restart !== undefined && restarts < setup.restart.attempts && !(error instanceof StreamConfigError)
 
   const giveUp = (error: unknown): unknown => {
     if (setup.restart === undefined || error instanceof StreamConfigError || stopping) return error
@@ -97,7 +99,7 @@ export async function superviseJob(setup: SupervisorSetup): Promise<JobHandle> {
         if (!canRestart(failure)) throw giveUp(failure)
         restarts++
         await sleep(setup.restart!.delayMs)
-        if (stopping) throw failure
+        if (stopping || setup.signal?.aborted) throw failure
         try {
           const from = await setup.latest()
           current = await setup.attempt(from, from === undefined ? { checkpointId: 0, prepared: [] } : recoverPointOf(from))
