@@ -99,10 +99,12 @@ function twoPhaseWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record<
   // fails after its prepare is never committed itself; its rows go out with
   // the next checkpoint that commits (all pending ids up to it, in order).
   const pending = new Map<number, Record<string, unknown>[]>()
-  const commitRows = (checkpointId: number, rows: Record<string, unknown>[]): number => {
-    const result = table.writeBatch(rows, { checkpointId })
-    return result.skipped ? 0 : result.rows
-  }
+  // Checkpoint ids up to this one are committed in this job's history: a
+  // commit of one of them again writes nothing. Learnt from recover() or from
+  // our own commits, never from the id the file records: a job that starts a
+  // new history (a fresh checkpoint store, a restore from an older savepoint)
+  // numbers its checkpoints from lower ids, and its commits must be written.
+  let committedUpTo: number | undefined
   return {
     get buffered() {
       return base.buffered
@@ -125,21 +127,32 @@ function twoPhaseWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record<
     commit(checkpointId: number, prepared: Uint8Array): void {
       base.assertOpen()
       const ids = [...pending.keys()].filter((id) => id <= checkpointId).sort((a, b) => a - b)
+      if (committedUpTo !== undefined && checkpointId <= committedUpTo) {
+        for (const id of ids) pending.delete(id)
+        return
+      }
       // After a restart nothing is pending here: the rows come from the prepared bytes.
       const rows = ids.length > 0 ? ids.flatMap((id) => pending.get(id)!) : decodePreparedRows(o.columnNames, prepared)
-      const written = commitRows(checkpointId, rows)
+      const result = table.writeBatch(rows, { checkpointId, rewind: true })
+      committedUpTo = checkpointId
       for (const id of ids) pending.delete(id)
-      if (written > 0 || rows.length === 0) o.onCommit?.({ checkpointId, rows: written })
+      o.onCommit?.({ checkpointId, rows: result.rows })
     },
     recover(checkpointId: number, prepared: Uint8Array | undefined): void {
       base.assertOpen()
       // Whatever was written after the checkpoint is replayed by the restored job: drop it.
       base.state.buffer = []
       pending.clear()
-      if (prepared === undefined) return
+      committedUpTo = checkpointId
       const last = table.lastCheckpoint()?.checkpointId
-      if (last !== undefined && last >= checkpointId) return
-      commitRows(checkpointId, decodePreparedRows(o.columnNames, prepared))
+      if (last !== undefined && last >= checkpointId) {
+        // Committed already (commits go in id order). A higher id recorded means the job went back
+        // to an older checkpoint: record where it resumes, so the file says which history it holds.
+        if (last > checkpointId) table.writeBatch([], { checkpointId, rewind: true })
+        return
+      }
+      // The crash came between the checkpoint being stored and its commit: commit it now.
+      if (prepared !== undefined) table.writeBatch(decodePreparedRows(o.columnNames, prepared), { checkpointId })
     },
   } as SqliteSinkWriter<T>
 }

@@ -35,6 +35,12 @@ export interface SqliteWindowSinkOptions {
 export interface SinkCommit {
   /** Increases with every checkpoint; a batch whose id is not above the last committed one is a replay and is skipped. */
   checkpointId: number
+  /**
+   * Write and record `checkpointId` even when a higher id is recorded: the
+   * job started a new checkpoint history (a fresh checkpoint store, or a
+   * restore from an older checkpoint or savepoint) and its ids restart lower.
+   */
+  rewind?: boolean
   /** The job's state at this checkpoint, opaque to the sink. */
   state?: Uint8Array
   /** Source positions at this checkpoint (e.g. { 'sensors/0': 1234 }). */
@@ -155,7 +161,7 @@ export class SqliteWindowSink<Row extends object = Record<string, unknown>> {
     const transaction = this.db.transaction((rows: readonly Row[], commit: SinkCommit | undefined): WriteResult => {
       if (commit) {
         const last = this.readCheckpoint.get(this.sinkId)
-        if (last && commit.checkpointId <= last.checkpoint_id) return { rows: 0, skipped: true, checkpointId: commit.checkpointId }
+        if (last && commit.checkpointId <= last.checkpoint_id && commit.rewind !== true) return { rows: 0, skipped: true, checkpointId: commit.checkpointId }
       }
       for (let i = 0; i < rows.length; i++) {
         const row = rows[i] as Record<string, unknown>
@@ -280,6 +286,7 @@ function checkCommit(commit: SinkCommit): void {
     throw new Error(`checkpointId must be a non-negative integer, got ${String(commit.checkpointId)}`)
   }
   if (commit.state !== undefined && !(commit.state instanceof Uint8Array)) throw new TypeError('commit.state must be a Uint8Array')
+  if (commit.rewind !== undefined && typeof commit.rewind !== 'boolean') throw new TypeError('commit.rewind must be a boolean')
   if (commit.offsets !== undefined) {
     if (commit.offsets === null || typeof commit.offsets !== 'object' || Array.isArray(commit.offsets)) throw new TypeError('commit.offsets must be an object of name → offset')
     for (const [name, offset] of Object.entries(commit.offsets)) {

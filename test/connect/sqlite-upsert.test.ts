@@ -217,6 +217,41 @@ describe('sinks.sqlite, protocol "two-phase"', () => {
     await restarted.close!()
   })
 
+  it('writes the commits of a job that starts a new checkpoint history, whose ids restart below the recorded one', async () => {
+    const earlier = await open({ protocol: 'two-phase' })
+    await earlier.write(batch(rowsA))
+    await earlier.commit!(50, await earlier.prepare!(50))
+    await earlier.close!()
+    // A fresh checkpoint store: the job numbers its checkpoints from 1 again, and recovers nothing.
+    const fresh = await open({ protocol: 'two-phase' })
+    await fresh.write(batch(rowsB))
+    await fresh.commit!(1, await fresh.prepare!(1))
+    expect(tableRows()).toEqual([...rowsA, ...rowsB])
+    expect(recordedCheckpoint()).toBe(1)
+    await fresh.close!()
+  })
+
+  it('recovering an older checkpoint (a savepoint) records where the job went back to, and the commits after it are written', async () => {
+    const first = await open({ protocol: 'two-phase' })
+    await first.write(batch(rowsA))
+    const preparedTwo = await first.prepare!(2)
+    await first.commit!(2, preparedTwo)
+    await first.commit!(3, await first.prepare!(3))
+    await first.close!()
+    expect(recordedCheckpoint()).toBe(3)
+
+    const resumed = await open({ protocol: 'two-phase' })
+    await resumed.recover!(2, preparedTwo)
+    expect(recordedCheckpoint()).toBe(2)
+    expect(tableRows()).toEqual(rowsA)
+    const changed = [{ sensor: 'a', window_start: 0, n: 5, total: 50 }]
+    await resumed.write(batch(changed))
+    await resumed.commit!(3, await resumed.prepare!(3))
+    expect(tableRows()).toEqual(changed)
+    expect(recordedCheckpoint()).toBe(3)
+    await resumed.close!()
+  })
+
   it('prepared rows keep BLOBs and bigints, and bytes of another schema or format are refused by name', () => {
     const columns = ['id', 'payload']
     const rows = decodePreparedRows(columns, encodePreparedRows(columns, [{ id: 12345678901234567890n, payload: new Uint8Array([0, 255]) }]))
