@@ -9,7 +9,9 @@
 // is told the last stable offset while a transaction is open.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Kafka, logLevel } from 'kafkajs'
-import { jsonLines, requireClients, runPython, startHarness, type Harness } from './helpers.js'
+import { jsonLines, RawClient, requestFrame, requireClients, runPython, startHarness, type Harness } from './helpers.js'
+import { fetchBody, readFetchResponse } from './wire.js'
+import { wholeBatches, readBatchHeader } from '../../src/log/batch-header.js'
 
 let h: Harness
 let kafka: Kafka
@@ -109,5 +111,37 @@ describe('transactions over the Kafka protocol', () => {
     await open.commitTransaction()
     expect(await admin.fetchTopicOffsets('tx-lso')).toEqual([expect.objectContaining({ partition: 0, high: '4' })])
     await admin.disconnect()
+  })
+
+  it('Fetch v11 with isolation level 1 stops at the last stable offset and lists the aborted transaction; level 0 reads on', async () => {
+    // Offsets: 0 aborted data, 1 abort marker, 2 committed-by-nobody-yet open data, 3 plain record after it.
+    await h.eddy.admin.createTopic('tx-wire', { partitions: 1 })
+    const aborting = h.eddy.producer({ transactionalId: 'wire-aborted' })
+    await aborting.initTransactions()
+    aborting.beginTransaction()
+    await aborting.send('tx-wire', { value: 'gone' })
+    await aborting.abortTransaction()
+    const holding = h.eddy.producer({ transactionalId: 'wire-open' })
+    await holding.initTransactions()
+    holding.beginTransaction()
+    await holding.send('tx-wire', { value: 'pending' })
+    await h.eddy.producer().send('tx-wire', { value: 'plain' })
+    const abortedProducer = h.eddy.broker.transactions.describe('wire-aborted')!.producerId
+
+    const client = await RawClient.connect(h.server.port)
+    try {
+      const fetchAt = async (isolationLevel: 0 | 1, correlationId: number) => {
+        client.write(requestFrame(1, 11, correlationId, 'raw', fetchBody([{ topic: 'tx-wire', partition: 0, offset: 0 }], { isolationLevel })))
+        const [partition] = readFetchResponse((await client.next())!).partitions
+        return { ...partition, offsets: [...wholeBatches(partition.records)].map((b) => readBatchHeader(b).baseOffset) }
+      }
+      const committed = await fetchAt(1, 1)
+      expect(committed).toMatchObject({ errorCode: 0, highWatermark: 4, lastStableOffset: 2, abortedTransactions: [[abortedProducer, 0]], offsets: [0, 1] })
+      const uncommitted = await fetchAt(0, 2)
+      expect(uncommitted).toMatchObject({ errorCode: 0, highWatermark: 4, lastStableOffset: 2, abortedTransactions: [], offsets: [0, 1, 2, 3] })
+    } finally {
+      client.socket.destroy()
+      await holding.abortTransaction()
+    }
   })
 })

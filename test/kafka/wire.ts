@@ -42,9 +42,12 @@ export function readProduceResponse(frame: Uint8Array, version = 7): { correlati
   return { correlationId, partitions }
 }
 
-export function fetchBody(parts: { topic: string; partition: number; offset: number; partitionMaxBytes?: number }[], options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number } = {}): Uint8Array {
+export function fetchBody(
+  parts: { topic: string; partition: number; offset: number; partitionMaxBytes?: number }[],
+  options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number; isolationLevel?: 0 | 1 } = {},
+): Uint8Array {
   return body((w) => {
-    w.int32(-1).int32(options.maxWaitMs ?? 0).int32(options.minBytes ?? 1).int32(options.maxBytes ?? 52_428_800).int8(0).int32(0).int32(-1)
+    w.int32(-1).int32(options.maxWaitMs ?? 0).int32(options.minBytes ?? 1).int32(options.maxBytes ?? 52_428_800).int8(options.isolationLevel ?? 0).int32(0).int32(-1)
     w.array(parts, (tw, p) => tw.string(p.topic).array([p], (pw, q) => pw.int32(q.partition).int32(-1).int64(q.offset).int64(-1).int32(q.partitionMaxBytes ?? 1_048_576)))
     w.array([], () => {})
     w.string('')
@@ -56,6 +59,8 @@ export interface FetchedPartition {
   partition: number
   errorCode: number
   highWatermark: number
+  lastStableOffset: number
+  abortedTransactions: [producerId: number, firstOffset: number][]
   records: Uint8Array
 }
 
@@ -72,11 +77,11 @@ export function readFetchResponse(frame: Uint8Array): { correlationId: number; p
         const partition = p.int32()
         const errorCode = p.int16()
         const highWatermark = p.int64()
-        p.int64() // last stable
+        const lastStableOffset = p.int64()
         p.int64() // log start
-        p.array((a) => [a.int64(), a.int64()])
+        const abortedTransactions = p.array((a) => [a.int64(), a.int64()] as [number, number])
         p.int32() // preferred read replica
-        return { topic, partition, errorCode, highWatermark, records: p.bytesField().slice() }
+        return { topic, partition, errorCode, highWatermark, lastStableOffset, abortedTransactions, records: p.bytesField().slice() }
       })
     })
     .flat()

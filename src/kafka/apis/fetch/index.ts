@@ -52,8 +52,7 @@ async function handleFetch(context: RequestContext, request: FetchRequest): Prom
   const isolation = request.isolationLevel === 1 ? 'read_committed' : 'read_uncommitted'
   const readahead = session.fetchReadahead
   session.fetchReadahead = undefined
-  // Readahead reads read_uncommitted ranges only: a read_committed range can change as transactions end.
-  let results = isolation === 'read_committed' ? undefined : await takeReadahead(broker, readahead, wanted, maxBytes, minBytes)
+  let results = await takeReadahead(broker, readahead, wanted, maxBytes, minBytes, isolation)
   if (readahead) {
     // Its results are views of its buffer: it goes back to the pool once they are sent, or dropped.
     if (results) context.whenSent(() => pool.release(readahead.buffer))
@@ -67,8 +66,8 @@ async function handleFetch(context: RequestContext, request: FetchRequest): Prom
       results = wanted.map((w) => ({ topic: w.topic, partition: w.partition, records: EMPTY, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, errorCode }))
     }
   }
-  const next = context.signal.aborted || isolation === 'read_committed' ? undefined : continuation(wanted, results)
-  if (next) session.fetchReadahead = startReadahead(broker, next.next, maxBytes, pool, next.bytes, fetchVerifyCrc)
+  const next = context.signal.aborted ? undefined : continuation(wanted, results)
+  if (next) session.fetchReadahead = startReadahead(broker, next.next, maxBytes, pool, next.bytes, fetchVerifyCrc, isolation)
   // Caught up (or stopped): no throughput to keep buffers for.
   else pool.clear()
   const answered = results

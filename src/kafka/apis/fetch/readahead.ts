@@ -9,7 +9,13 @@
 // asks for exactly the same partitions, offsets and limits and every partition
 // still holds the range (retention may have moved the log start meanwhile).
 // Anything else drops it. The high watermark is refreshed when it is used.
-import { FETCH_READ_SLACK_BYTES, type Broker, type FetchRequest as BrokerFetchRequest, type FetchResponse as BrokerFetchResponse } from '../../../broker/broker.js'
+//
+// read_committed ranges are read ahead too (librdkafka and kafkajs read
+// committed by default): the last stable offset only moves forward, and a
+// transaction that ends after the read began starts at or past the LSO the
+// read stopped at, so the batches read and the aborted transactions listed
+// stay right; the LSO is refreshed like the high watermark.
+import { FETCH_READ_SLACK_BYTES, type Broker, type FetchRequest as BrokerFetchRequest, type FetchResponse as BrokerFetchResponse, type IsolationLevel } from '../../../broker/broker.js'
 import { batchSizeAt, BATCH_LOG_OVERHEAD, readBatchHeader } from '../../../log/batch-header.js'
 import type { ReadBufferPool } from './read-buffers.js'
 
@@ -24,8 +30,8 @@ export interface Readahead {
   buffer: Uint8Array
 }
 
-export function readaheadKey(wanted: readonly BrokerFetchRequest[], maxBytes: number): string {
-  return `${maxBytes}|${wanted.map((w) => `${w.topic}\u0000${w.partition}\u0000${w.offset}\u0000${w.maxBytes}`).join('|')}`
+export function readaheadKey(wanted: readonly BrokerFetchRequest[], maxBytes: number, isolation: IsolationLevel = 'read_uncommitted'): string {
+  return `${isolation}|${maxBytes}|${wanted.map((w) => `${w.topic}\u0000${w.partition}\u0000${w.offset}\u0000${w.maxBytes}`).join('|')}`
 }
 
 /** The requests that continue where `results` ended, or undefined when nothing was returned (the consumer is caught up). */
@@ -59,13 +65,21 @@ function offsetAfter(records: Uint8Array, fallback: number): number {
  * consumer at its limits gets the same again, a consumer on a trickle does not
  * pin buffers of the maximum size. A read that does not fit allocates.
  */
-export function startReadahead(broker: Broker, wanted: BrokerFetchRequest[], maxBytes: number, pool: ReadBufferPool, lastBytes: number, verifyCrc: boolean): Readahead {
+export function startReadahead(
+  broker: Broker,
+  wanted: BrokerFetchRequest[],
+  maxBytes: number,
+  pool: ReadBufferPool,
+  lastBytes: number,
+  verifyCrc: boolean,
+  isolation: IsolationLevel = 'read_uncommitted',
+): Readahead {
   let limit = 0
   for (const w of wanted) limit += Math.min(w.maxBytes, maxBytes) + FETCH_READ_SLACK_BYTES
   const buffer = pool.acquire(Math.min(limit, 2 * lastBytes + wanted.length * FETCH_READ_SLACK_BYTES))
   return {
-    key: readaheadKey(wanted, maxBytes),
-    results: broker.fetch(wanted, { maxWaitMs: 0, minBytes: 0, maxBytes, verifyCrc, buffer }).catch(() => undefined),
+    key: readaheadKey(wanted, maxBytes, isolation),
+    results: broker.fetch(wanted, { maxWaitMs: 0, minBytes: 0, maxBytes, verifyCrc, buffer, isolation }).catch(() => undefined),
     buffer,
   }
 }
@@ -82,8 +96,9 @@ export async function takeReadahead(
   wanted: readonly BrokerFetchRequest[],
   maxBytes: number,
   minBytes: number,
+  isolation: IsolationLevel = 'read_uncommitted',
 ): Promise<BrokerFetchResponse[] | undefined> {
-  if (!readahead || readahead.key !== readaheadKey(wanted, maxBytes)) return undefined
+  if (!readahead || readahead.key !== readaheadKey(wanted, maxBytes, isolation)) return undefined
   const results = await readahead.results
   if (!results) return undefined
   const bytes = results.reduce((sum, r) => sum + r.records.length, 0)
@@ -94,8 +109,9 @@ export async function takeReadahead(
     try {
       const logStartOffset = await broker.listOffset(r.topic, r.partition, -2)
       const highWatermark = await broker.listOffset(r.topic, r.partition, -1)
-      if (logStartOffset > r.logStartOffset || highWatermark < r.highWatermark) return undefined
-      refreshed.push({ ...r, logStartOffset, highWatermark })
+      const lastStableOffset = broker.lastStableOffset(r.topic, r.partition)
+      if (logStartOffset > r.logStartOffset || highWatermark < r.highWatermark || lastStableOffset < r.lastStableOffset) return undefined
+      refreshed.push({ ...r, logStartOffset, highWatermark, lastStableOffset })
     } catch {
       return undefined
     }
