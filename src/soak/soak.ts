@@ -73,6 +73,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const CHILD = join(ROOT, 'src', 'soak', 'child.ts')
 /** How long a life may take to report `ready` before the soak gives up on it. */
 const READY_TIMEOUT_MS = 60_000
+/** How long an unkilled life (the reference, the last one) may run. */
+const RUN_TIMEOUT_MS = 300_000
 /** Output of a child kept for an error message. */
 const OUTPUT_CHARS_MAX = 8_000
 const STARTUP_GUESS_MS = 800
@@ -114,10 +116,15 @@ function startLife(dataDir: string, pace: number, checkpointIntervalMs: number):
 
 const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))
 
-/** Runs one life to its end (no kill); throws with its output unless it exits 0. */
+/** Runs one life to its end (no kill); throws with its output unless it exits 0 within RUN_TIMEOUT_MS. */
 async function runToEnd(dataDir: string, pace: number, checkpointIntervalMs: number, what: string): Promise<Life> {
   const life = startLife(dataDir, pace, checkpointIntervalMs)
-  const result = await life.exited
+  const result = await Promise.race([life.exited, sleep(RUN_TIMEOUT_MS)])
+  if (result === 'timeout') {
+    life.kill()
+    await life.exited
+    throw new Error(`the ${what} did not finish within ${RUN_TIMEOUT_MS} ms:\n${life.output()}`)
+  }
   if (result.code !== 0) throw new Error(`the ${what} failed (exit ${result.code ?? result.signal}):\n${life.output()}`)
   return life
 }
@@ -257,7 +264,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
             if (ready === 'timeout') throw new Error(`life ${cycle + 1} did not report ready within ${READY_TIMEOUT_MS} ms:\n${life.output()}`)
             return sleep(plan.delayMs)
           })
-      const first = await Promise.race([killAfter.then(() => 'kill' as const), life.exited.then(() => 'exited' as const)])
+      const first = await Promise.race([killAfter.then(() => 'kill' as const), life.exited.then(() => 'exited' as const)]).catch(async (error: unknown) => {
+        // No life outlives the soak.
+        life.kill()
+        await life.exited
+        throw error
+      })
       if (first === 'exited') {
         const { code, signal } = await life.exited
         throw new Error(
