@@ -144,6 +144,22 @@ describe('exactly-once topic sink', () => {
     expect(values.length).toBe(count)
     expect(new Set(values).size).toBe(count)
     expect(eddy.broker.transactions.describe('eddy-sink:eo-out')!.sequence).toBeGreaterThan(1)
+
+    // A bounded job reading the output ends although the log ends in a commit marker, and with a transaction
+    // left open (its records are past the last stable offset, the bound) it reads exactly the committed records.
+    const open = eddy.producer({ transactionalId: 'left-open' })
+    await open.initTransactions()
+    open.beginTransaction()
+    await open.send('eo-out', { value: 'uncommitted' })
+    const reader = defineJob({
+      name: 'eo-read',
+      build(env) {
+        env.source(sources.topic<string>('eo-out', { format: 'string', bounded: true, timestamp: () => 0 })).sink(sinks.collect('read'))
+      },
+    })
+    const read = await runJob(reader, { eddy, executor: 'inline' })
+    expect((read.collected.get('read') as string[]).sort()).toEqual([...values].sort())
+    await open.abortTransaction()
   })
 })
 

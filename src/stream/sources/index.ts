@@ -137,10 +137,14 @@ export interface TopicSourceOptions<T> extends EventTimeOptions<T> {
 
 /** Minimal view of the embedded Eddy a topic source needs (kept structural: the stream core does not import the broker). */
 interface EddyLike {
-  admin: { describeTopic(name: string): Promise<{ partitions: readonly unknown[] }>; listOffsets(topic: string, spec?: 'earliest' | 'latest'): Promise<{ partition: number; offset: number }[]> }
+  admin: {
+    describeTopic(name: string): Promise<{ partitions: readonly unknown[] }>
+    listOffsets(topic: string, spec?: 'earliest' | 'latest', options?: { isolation?: 'read_committed' | 'read_uncommitted' }): Promise<{ partition: number; offset: number }[]>
+  }
   consumer(options: Record<string, unknown>): {
     assign(partitions: { topic: string; partition: number }[]): void
     seek(tp: { topic: string; partition: number }, offset: number): void
+    position(tp: { topic: string; partition: number }): Promise<number>
     offsetsForTimes(query: { topic: string; partition: number; timestamp: number }[]): Promise<{ offset: number | null }[]>
     poll(options: { maxRecords?: number; timeoutMs?: number }): Promise<{ offset: number; timestamp: number; key: Uint8Array | null; value: Uint8Array | null }[]>
     close(): Promise<void>
@@ -207,7 +211,8 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
       const start = options.startFrom ?? 'earliest'
       const byTime = typeof start === 'object' && 'timestamp' in start ? (start.timestamp as number) : undefined
       if (start === 'latest' || options.bounded || byTime !== undefined) {
-        const latest = (await eddy.admin.listOffsets(name, 'latest')).find((p) => p.partition === split)?.offset ?? 0
+        // The consumer reads committed data only, so the end is the last stable offset (an open transaction's records are past it).
+        const latest = (await eddy.admin.listOffsets(name, 'latest', { isolation: 'read_committed' })).find((p) => p.partition === split)?.offset ?? 0
         if (start === 'latest') seek(latest)
         if (byTime !== undefined) seek((await consumer.offsetsForTimes([{ ...tp, timestamp: byTime }]))[0]?.offset ?? latest)
         if (options.bounded) endOffsets.set(split, latest)
@@ -219,7 +224,8 @@ function topic<T = unknown>(name: string, options: TopicSourceOptions<T> = {}): 
       let skipped = 0
       return {
         async next(max) {
-          if (end !== undefined && position >= end - 1) return null
+          // The consumer's position also moves past transaction markers and aborted batches, which no record reports.
+          if (end !== undefined && (position >= end - 1 || (await consumer.position(tp)) >= end)) return null
           const records = await consumer.poll({ maxRecords: max, timeoutMs: 50 })
           const values: T[] = []
           const timestamps: number[] = []
