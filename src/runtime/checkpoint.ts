@@ -266,16 +266,16 @@ export class CheckpointCoordinator {
 
   /** Takes one now (or joins the periodic one in progress); a savepoint always takes its own, after the one in progress. */
   checkpoint(request: CheckpointRequest = {}): Promise<Checkpoint> {
-    if (request.savepoint || request.keepPaused || request.write) {
-      const next = this.settled().then(() => this.checkpoint0(request))
-      return next
-    }
-    return this.checkpoint0(request)
+    if (!(request.savepoint || request.keepPaused || request.write)) return (this.inProgress ??= this.start(request))
+    return (async () => {
+      // Loop: an interval checkpoint may start between one settling and this one starting.
+      while (this.inProgress !== undefined) await this.settled()
+      return (this.inProgress = this.start(request))
+    })()
   }
 
-  private checkpoint0(request: CheckpointRequest): Promise<Checkpoint> {
-    this.inProgress ??= this.take(request).finally(() => (this.inProgress = undefined))
-    return this.inProgress
+  private start(request: CheckpointRequest): Promise<Checkpoint> {
+    return this.take(request).finally(() => (this.inProgress = undefined))
   }
 
   /** Waits for a checkpoint in progress, if any. */
