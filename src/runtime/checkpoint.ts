@@ -309,6 +309,7 @@ export class CheckpointCoordinator {
     const resume = () => {
       if (resumed) return
       resumed = true
+      entry.pausedMs = Date.now() - startedAt
       this.participants.resume()
     }
     const work = this.run(id, startedAt, request, () => abandoned, request.keepPaused ? () => {} : resume)

@@ -29,6 +29,8 @@ export interface CheckpointMetrics {
   durationMs: number
   bytes: number
   status: 'completed' | 'failed' | 'in-progress'
+  /** How long the sources were parked (the part of durationMs the job stood still); the rest ran beside the job. */
+  pausedMs?: number
 }
 
 export interface JobMetrics {
