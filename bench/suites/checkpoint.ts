@@ -43,7 +43,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'eddy-bench-checkpoint-'))
 let runs = 0
 
 /** q5 events/s, with checkpoints every second (into a fresh store) or without. */
-async function q5Rate(parallelism: number, checkpointed: boolean): Promise<{ rate: number; completed: number; durationsMs: number[] }> {
+async function q5Rate(parallelism: number, checkpointed: boolean): Promise<{ rate: number; completed: number; durationsMs: number[]; pausedMs: number[] }> {
   const result = await runJob(nexmark, {
     params: { query: 'q5', events: EVENTS },
     parallelism,
@@ -52,7 +52,7 @@ async function q5Rate(parallelism: number, checkpointed: boolean): Promise<{ rat
   })
   const completed = result.metrics.checkpoints.filter((c) => c.status === 'completed')
   if (checkpointed && completed.length === 0) throw new Error('q5 with checkpoints took none: raise CHECKPOINT_BENCH_EVENTS')
-  return { rate: EVENTS / (result.runMs / 1000), completed: completed.length, durationsMs: completed.map((c) => c.durationMs) }
+  return { rate: EVENTS / (result.runMs / 1000), completed: completed.length, durationsMs: completed.map((c) => c.durationMs), pausedMs: completed.map((c) => c.pausedMs ?? c.durationMs) }
 }
 
 // The large-state job: KEYS distinct keys in one tumbling window, then the
@@ -152,6 +152,7 @@ export async function run(): Promise<BenchRow[]> {
       const paired: number[] = []
       let taken = 0
       const durations: number[] = []
+      const pauses: number[] = []
       for (let round = 0; round < ROUNDS; round++) {
         plain.push((await q5Rate(parallelism, false)).rate)
         const withCheckpoints = await q5Rate(parallelism, true)
@@ -159,8 +160,9 @@ export async function run(): Promise<BenchRow[]> {
         paired.push(withCheckpoints.rate / plain[plain.length - 1])
         taken += withCheckpoints.completed
         durations.push(...withCheckpoints.durationsMs)
+        pauses.push(...withCheckpoints.pausedMs)
       }
-      console.log(`q5 p${parallelism}: ${taken} checkpoints over ${ROUNDS} runs, median duration ${median(durations)} ms`)
+      console.log(`q5 p${parallelism}: ${taken} checkpoints over ${ROUNDS} runs, median duration ${median(durations)} ms, sources parked for ${median(pauses)} ms of it`)
       console.log(`q5 p${parallelism}: paired ratios ${paired.map((r) => r.toFixed(2)).join(' ')}`)
       rows.push({ ...rateRow(`q5 p${parallelism}, checkpoint every 1 s vs none`, 'events/s', median(checkpointed), median(plain), 'no checkpoints', '>= 0.9x'), ratio: median(paired) })
     }
