@@ -1,7 +1,9 @@
 // One life of the soak's job, as its own process: `node --import tsx
-// src/soak/child.ts <dataDir> <paceRecordsPerSecond> <checkpointIntervalMs>`.
-// It opens the embedded Eddy on the data directory and runs the job with
-// guarantee 'exactly-once' and a checkpoint store in <dataDir>/checkpoints:
+// src/soak/child.ts <dataDir> <paceRecordsPerSecond> <checkpointIntervalMs>
+// [guarantee]`. It opens the embedded Eddy on the data directory and runs the
+// job with the guarantee (default 'exactly-once'; 'at-least-once' shows what
+// the soak reports when the sinks are not exactly-once) and a checkpoint
+// store in <dataDir>/checkpoints:
 // the job resumes from the newest complete checkpoint there (if any), the
 // SQLite sink recovers what that checkpoint had prepared, and the job runs
 // until its bounded input is done; then the process exits 0. The soak kills
@@ -18,11 +20,11 @@ import soakJob from './job.js'
 import { CHECKPOINTS_DIR, DB_FILE } from './child-constants.js'
 
 async function main(argv: string[]): Promise<void> {
-  const [dataDir, paceText, intervalText] = argv
+  const [dataDir, paceText, intervalText, guarantee = 'exactly-once'] = argv
   const pace = Number(paceText)
   const checkpointIntervalMs = Number(intervalText)
-  if (!dataDir || !Number.isFinite(pace) || pace < 0 || !Number.isFinite(checkpointIntervalMs) || checkpointIntervalMs <= 0) {
-    throw new Error(`usage: child.ts <dataDir> <paceRecordsPerSecond ≥ 0> <checkpointIntervalMs > 0>, got ${JSON.stringify(argv)}`)
+  if (!dataDir || !Number.isFinite(pace) || pace < 0 || !Number.isFinite(checkpointIntervalMs) || checkpointIntervalMs <= 0 || (guarantee !== 'exactly-once' && guarantee !== 'at-least-once')) {
+    throw new Error(`usage: child.ts <dataDir> <paceRecordsPerSecond ≥ 0> <checkpointIntervalMs > 0> [exactly-once|at-least-once], got ${JSON.stringify(argv)}`)
   }
   const dbPath = join(dataDir, DB_FILE)
   const eddy = await Eddy.open({ dataDir })
@@ -34,7 +36,7 @@ async function main(argv: string[]): Promise<void> {
       eddy,
       executor: 'inline',
       params: { dbPath, paceRecordsPerSecond: pace },
-      guarantee: 'exactly-once',
+      guarantee,
       checkpoints: { dir: checkpoints, intervalMs: checkpointIntervalMs },
     })
     process.stdout.write(`ready ${resumeFrom?.content.id ?? 'none'}\n`)

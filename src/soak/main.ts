@@ -1,9 +1,9 @@
-// `npm run soak -- --cycles N [--seed S] [--records R] [--keep]`: the crash
-// soak (soak.ts). Prints its progress and a report; exits 1 when the committed
-// outputs differ from the failure-free run, 2 on a usage error.
+// `npm run soak -- --cycles N [--seed S] [--records R] [--guarantee G] [--keep]`:
+// the crash soak (soak.ts). Prints its progress and a report; exits 1 when
+// the committed outputs differ from the failure-free run, 2 on a usage error.
 import { formatSoakResult, runSoak, type SoakOptions } from './soak.js'
 
-const USAGE = 'usage: npm run soak -- [--cycles N (default 20)] [--seed S (default 1)] [--records R (default 12000)] [--dir D] [--keep] [--quiet]'
+const USAGE = 'usage: npm run soak -- [--cycles N (default 20)] [--seed S (default 1)] [--records R (default 12000)] [--guarantee exactly-once|at-least-once] [--dir D] [--keep] [--quiet]'
 
 function parse(argv: string[]): SoakOptions & { quiet: boolean } {
   const options: SoakOptions & { quiet: boolean } = { cycles: 20, quiet: false }
@@ -29,6 +29,12 @@ function parse(argv: string[]): SoakOptions & { quiet: boolean } {
         options.dir = argv[++i]
         if (!options.dir) throw new UsageError('--dir needs a directory')
         break
+      case '--guarantee': {
+        const guarantee = argv[++i]
+        if (guarantee !== 'exactly-once' && guarantee !== 'at-least-once') throw new UsageError(`--guarantee must be exactly-once or at-least-once, got ${guarantee === undefined ? 'nothing' : JSON.stringify(guarantee)}`)
+        options.guarantee = guarantee
+        break
+      }
       case '--keep':
         options.keep = true
         break

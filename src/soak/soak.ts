@@ -34,6 +34,8 @@ export interface SoakOptions {
   killDelayMaxMs?: number
   /** Share of kills that land during start-up instead. Default 0.2. */
   startupKillShare?: number
+  /** The killed job's delivery guarantee. Default 'exactly-once'; 'at-least-once' makes the soak fail (the topic gets duplicates). */
+  guarantee?: 'exactly-once' | 'at-least-once'
   /** Checkpoint period of the job, ms. Default 100. */
   checkpointIntervalMs?: number
   /** Where the data directories go (default: a new temporary directory, removed at the end unless `keep`). */
@@ -44,6 +46,7 @@ export interface SoakOptions {
 }
 
 export interface SoakResult {
+  guarantee: 'exactly-once' | 'at-least-once'
   seed: number
   records: number
   cycles: number
@@ -89,9 +92,16 @@ interface Life {
   resumedFrom(): string | undefined
 }
 
-function startLife(dataDir: string, pace: number, checkpointIntervalMs: number): Life {
+interface LifeSettings {
+  pace: number
+  checkpointIntervalMs: number
+  guarantee: 'exactly-once' | 'at-least-once'
+}
+
+function startLife(dataDir: string, settings: LifeSettings): Life {
   const startedAt = performance.now()
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, String(pace), String(checkpointIntervalMs)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+  const args = [CHILD, dataDir, String(settings.pace), String(settings.checkpointIntervalMs), settings.guarantee]
+  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   let resumed: string | undefined
   let onReady: (ms: number) => void = () => {}
@@ -117,8 +127,8 @@ function startLife(dataDir: string, pace: number, checkpointIntervalMs: number):
 const sleep = (ms: number) => new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms))
 
 /** Runs one life to its end (no kill); throws with its output unless it exits 0 within RUN_TIMEOUT_MS. */
-async function runToEnd(dataDir: string, pace: number, checkpointIntervalMs: number, what: string): Promise<Life> {
-  const life = startLife(dataDir, pace, checkpointIntervalMs)
+async function runToEnd(dataDir: string, settings: LifeSettings, what: string): Promise<Life> {
+  const life = startLife(dataDir, settings)
   const result = await Promise.race([life.exited, sleep(RUN_TIMEOUT_MS)])
   if (result === 'timeout') {
     life.kill()
@@ -205,10 +215,12 @@ function checkOptions(o: SoakOptions): Required<Omit<SoakOptions, 'dir' | 'log'>
     killDelayMaxMs: integer('killDelayMaxMs', o.killDelayMaxMs ?? 600, 1),
     startupKillShare: o.startupKillShare ?? 0.2,
     checkpointIntervalMs: integer('checkpointIntervalMs', o.checkpointIntervalMs ?? 100, 1),
+    guarantee: o.guarantee ?? 'exactly-once',
     keep: o.keep ?? false,
     dir: o.dir,
     log: o.log,
   }
+  if (r.guarantee !== 'exactly-once' && r.guarantee !== 'at-least-once') throw new RangeError(`soak option guarantee must be 'exactly-once' or 'at-least-once', got ${String(r.guarantee)}`)
   if (r.killDelayMaxMs < r.killDelayMinMs) throw new RangeError(`soak option killDelayMaxMs (${r.killDelayMaxMs}) is below killDelayMinMs (${r.killDelayMinMs})`)
   if (!(r.startupKillShare >= 0 && r.startupKillShare <= 1)) throw new RangeError(`soak option startupKillShare must be within 0..1, got ${String(r.startupKillShare)}`)
   return r
@@ -237,7 +249,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // (b) The reference: one life, no failure.
     const referenceStarted = performance.now()
-    await runToEnd(referenceDir, 0, o.checkpointIntervalMs, 'reference run')
+    await runToEnd(referenceDir, { pace: 0, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: 'exactly-once' }, 'reference run')
     const referenceMs = performance.now() - referenceStarted
     log(`soak: reference run done in ${Math.round(referenceMs)} ms (${o.records} readings, seed ${o.seed})`)
 
@@ -256,7 +268,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let restores = 0
     for (let cycle = 0; cycle < schedule.length; cycle++) {
       const plan = schedule[cycle]
-      const life = startLife(soakDir, pace, o.checkpointIntervalMs)
+      const life = startLife(soakDir, { pace, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: o.guarantee })
       // A start-up kill lands at the latest when the job reports ready: such lives make no progress, which the pace relies on.
       const killAfter = plan.duringStartup
         ? Promise.race([sleep(plan.startupFraction * startupMs), life.ready])
@@ -295,7 +307,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
 
     // The last life, unpaced, to the end of the input.
-    const last = await runToEnd(soakDir, 0, o.checkpointIntervalMs, 'last run after the kills')
+    const last = await runToEnd(soakDir, { pace: 0, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: o.guarantee }, 'last run after the kills')
     if (last.resumedFrom() !== undefined && last.resumedFrom() !== 'none') restores++
 
     // (d) Committed outputs against the reference.
@@ -305,6 +317,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     // What the kills left in aborted transactions: there in the log, skipped by read_committed.
     const topicAbortedRecords = (await readTopic(soakDir, 'read_uncommitted')).rows.length - topic.soakWindows
     return {
+      guarantee: o.guarantee,
       seed: o.seed,
       records: o.records,
       cycles: o.cycles,
@@ -335,7 +348,7 @@ export function formatSoakResult(r: SoakResult): string {
   const s = r.sqlite
   return [
     `soak: ${r.kills} SIGKILLs (${r.startupKills} during start-up) in ${r.cycles} cycles, ${r.restores} restores from a committed checkpoint, last checkpoint ${r.lastCheckpointId ?? 'none'}`,
-    `soak: input ${r.records} readings (seed ${r.seed}), paced to ${r.paceRecordsPerSecond} readings/s while killed; ${(r.durationMs / 1000).toFixed(1)} s in all, reference run ${(r.referenceMs / 1000).toFixed(1)} s`,
+    `soak: input ${r.records} readings (seed ${r.seed}), guarantee ${r.guarantee}, paced to ${r.paceRecordsPerSecond} readings/s while killed; ${(r.durationMs / 1000).toFixed(1)} s in all, reference run ${(r.referenceMs / 1000).toFixed(1)} s`,
     ...[
       ['SQLite sink', s],
       ['topic sink (read_committed)', r.topic],

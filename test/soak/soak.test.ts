@@ -4,8 +4,9 @@
 // of a run that never failed, in both sinks — the SQLite table and the output
 // topic read with read_committed: 0 lost, 0 duplicated. The kills did leave
 // aborted output in the topic's log (read_committed skips it). The comparison
-// has teeth: a row removed from the soak's database, or one counted twice,
-// is reported as lost or duplicated.
+// has teeth: the same soak with the job at-least-once reports the topic's
+// duplicates and fails, and a row removed from the soak's database, or one
+// counted twice, is reported as lost or duplicated.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -48,6 +49,17 @@ describe('crash soak', () => {
     expect(report).toMatch(/PASS/)
   }, 120_000)
 
+  it('fails when the job is only at-least-once: replays after the kills duplicate window results in the topic', async () => {
+    const result = await runSoak({ cycles: 5, seed: 3, records: 3_000, killDelayMinMs: 200, killDelayMaxMs: 400, guarantee: 'at-least-once' })
+    const report = formatSoakResult(result)
+    expect(result.kills).toBe(5)
+    expect(result.topic.duplicatedWindows, report).toBeGreaterThan(0)
+    expect(result.topic.duplicatedRecords, report).toBeGreaterThan(0)
+    expect(result.topic.lostWindows, report).toBe(0)
+    expect(result.identical).toBe(false)
+    expect(report).toMatch(/FAIL: the committed outputs differ/)
+  }, 60_000)
+
   it('reports a window missing from the soak database as lost, and one that counted records twice as duplicated', () => {
     const db = new Database(join(dir, 'soak', 'soak.db'))
     try {
@@ -76,5 +88,6 @@ describe('crash soak', () => {
   it('refuses options out of range, naming them', async () => {
     await expect(runSoak({ cycles: -1 })).rejects.toThrow(/soak option cycles must be an integer ≥ 0, got -1/)
     await expect(runSoak({ cycles: 1, killDelayMinMs: 500, killDelayMaxMs: 100 })).rejects.toThrow(/killDelayMaxMs \(100\) is below killDelayMinMs \(500\)/)
+    await expect(runSoak({ cycles: 1, guarantee: 'at-most-once' as never })).rejects.toThrow(/soak option guarantee must be 'exactly-once' or 'at-least-once', got at-most-once/)
   })
 })
