@@ -3,7 +3,7 @@
 // the committed outputs differ from the failure-free run, 2 on a usage error.
 import { formatSoakResult, runSoak, type SoakOptions } from './soak.js'
 
-const USAGE = 'usage: npm run soak -- [--cycles N (default 20)] [--seed S (default 1)] [--records R (default 12000)] [--guarantee exactly-once|at-least-once] [--dir D] [--keep] [--quiet]'
+const USAGE = 'usage: npm run soak -- [--cycles N (default 20)] [--seed S (default 1)] [--records R (default 12000)] [--guarantee exactly-once|at-least-once] [--parallelism P (default 1)] [--kill-min-ms A (default 150)] [--kill-max-ms B (default 600)] [--dir D] [--keep] [--quiet]'
 
 function parse(argv: string[]): SoakOptions & { quiet: boolean } {
   const options: SoakOptions & { quiet: boolean } = { cycles: 20, quiet: false }
@@ -24,6 +24,15 @@ function parse(argv: string[]): SoakOptions & { quiet: boolean } {
         break
       case '--records':
         options.records = number()
+        break
+      case '--parallelism':
+        options.parallelism = number()
+        break
+      case '--kill-min-ms':
+        options.killDelayMinMs = number()
+        break
+      case '--kill-max-ms':
+        options.killDelayMaxMs = number()
         break
       case '--dir':
         options.dir = argv[++i]

@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
 import { Eddy } from '../eddy.js'
-import { DB_FILE } from './child-constants.js'
+import { DB_FILE, type LifeSettings } from './child-constants.js'
 import { compareWindows, identical, type Comparison } from './compare.js'
 import { OUTPUT_TOPIC, produceInput, readings, seededRandom } from './input.js'
 import { TABLE, type WindowRow } from './job.js'
@@ -36,6 +36,8 @@ export interface SoakOptions {
   startupKillShare?: number
   /** The killed job's delivery guarantee. Default 'exactly-once'; 'at-least-once' makes the soak fail (the topic gets duplicates). */
   guarantee?: 'exactly-once' | 'at-least-once'
+  /** Tasks of the job: 1 (default) runs inline, more on worker threads. */
+  parallelism?: number
   /** Checkpoint period of the job, ms. Default 100. */
   checkpointIntervalMs?: number
   /** Where the data directories go (default: a new temporary directory, removed at the end unless `keep`). */
@@ -47,6 +49,7 @@ export interface SoakOptions {
 
 export interface SoakResult {
   guarantee: 'exactly-once' | 'at-least-once'
+  parallelism: number
   seed: number
   records: number
   cycles: number
@@ -92,15 +95,9 @@ interface Life {
   resumedFrom(): string | undefined
 }
 
-interface LifeSettings {
-  pace: number
-  checkpointIntervalMs: number
-  guarantee: 'exactly-once' | 'at-least-once'
-}
-
 function startLife(dataDir: string, settings: LifeSettings): Life {
   const startedAt = performance.now()
-  const args = [CHILD, dataDir, String(settings.pace), String(settings.checkpointIntervalMs), settings.guarantee]
+  const args = [CHILD, dataDir, JSON.stringify(settings)]
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let text = ''
   let resumed: string | undefined
@@ -216,6 +213,7 @@ function checkOptions(o: SoakOptions): Required<Omit<SoakOptions, 'dir' | 'log'>
     startupKillShare: o.startupKillShare ?? 0.2,
     checkpointIntervalMs: integer('checkpointIntervalMs', o.checkpointIntervalMs ?? 100, 1),
     guarantee: o.guarantee ?? 'exactly-once',
+    parallelism: integer('parallelism', o.parallelism ?? 1, 1),
     keep: o.keep ?? false,
     dir: o.dir,
     log: o.log,
@@ -249,7 +247,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // (b) The reference: one life, no failure.
     const referenceStarted = performance.now()
-    await runToEnd(referenceDir, { pace: 0, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: 'exactly-once' }, 'reference run')
+    await runToEnd(referenceDir, { pace: 0, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: 'exactly-once', parallelism: o.parallelism }, 'reference run')
     const referenceMs = performance.now() - referenceStarted
     log(`soak: reference run done in ${Math.round(referenceMs)} ms (${o.records} readings, seed ${o.seed})`)
 
@@ -268,7 +266,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let restores = 0
     for (let cycle = 0; cycle < schedule.length; cycle++) {
       const plan = schedule[cycle]
-      const life = startLife(soakDir, { pace, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: o.guarantee })
+      const life = startLife(soakDir, { pace, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: o.guarantee, parallelism: o.parallelism })
       // A start-up kill lands at the latest when the job reports ready: such lives make no progress, which the pace relies on.
       const killAfter = plan.duringStartup
         ? Promise.race([sleep(plan.startupFraction * startupMs), life.ready])
@@ -307,7 +305,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     }
 
     // The last life, unpaced, to the end of the input.
-    const last = await runToEnd(soakDir, { pace: 0, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: o.guarantee }, 'last run after the kills')
+    const last = await runToEnd(soakDir, { pace: 0, checkpointIntervalMs: o.checkpointIntervalMs, guarantee: o.guarantee, parallelism: o.parallelism }, 'last run after the kills')
     if (last.resumedFrom() !== undefined && last.resumedFrom() !== 'none') restores++
 
     // (d) Committed outputs against the reference.
@@ -318,6 +316,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const topicAbortedRecords = (await readTopic(soakDir, 'read_uncommitted')).rows.length - topic.soakWindows
     return {
       guarantee: o.guarantee,
+      parallelism: o.parallelism,
       seed: o.seed,
       records: o.records,
       cycles: o.cycles,
@@ -348,7 +347,7 @@ export function formatSoakResult(r: SoakResult): string {
   const s = r.sqlite
   return [
     `soak: ${r.kills} SIGKILLs (${r.startupKills} during start-up) in ${r.cycles} cycles, ${r.restores} restores from a committed checkpoint, last checkpoint ${r.lastCheckpointId ?? 'none'}`,
-    `soak: input ${r.records} readings (seed ${r.seed}), guarantee ${r.guarantee}, paced to ${r.paceRecordsPerSecond} readings/s while killed; ${(r.durationMs / 1000).toFixed(1)} s in all, reference run ${(r.referenceMs / 1000).toFixed(1)} s`,
+    `soak: input ${r.records} readings (seed ${r.seed}), guarantee ${r.guarantee}, parallelism ${r.parallelism}, paced to ${r.paceRecordsPerSecond} readings/s while killed; ${(r.durationMs / 1000).toFixed(1)} s in all, reference run ${(r.referenceMs / 1000).toFixed(1)} s`,
     ...[
       ['SQLite sink', s],
       ['topic sink (read_committed)', r.topic],
