@@ -40,7 +40,7 @@ export interface SoakOptions {
   parallelism?: number
   /** Checkpoint period of the job, ms. Default 100. */
   checkpointIntervalMs?: number
-  /** Where the data directories go (default: a new temporary directory, removed at the end unless `keep`). */
+  /** Where the data directories `reference/` and `soak/` go, replaced if there (default: a new temporary directory); removed at the end unless `keep`. */
   dir?: string
   keep?: boolean
   /** Progress lines (default: none). */
@@ -334,7 +334,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       referenceMs,
     }
   } finally {
-    if (!o.keep) rmSync(base, { recursive: true, force: true })
+    // Only what the soak made: a --dir of the user's keeps everything but its reference/ and soak/.
+    if (!o.keep) {
+      if (o.dir === undefined) rmSync(base, { recursive: true, force: true })
+      else for (const dir of [referenceDir, soakDir]) rmSync(dir, { recursive: true, force: true })
+    }
   }
 }
 
