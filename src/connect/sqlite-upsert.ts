@@ -2,21 +2,22 @@
 // (Node only, better-sqlite3; the table storage is src/connect/sqlite.ts).
 //
 // Records become rows (the record itself, or `row(record)`), which are upserted
-// by the `key` columns. Rows are buffered and reach the database only in a
-// transaction that also records the checkpoint id in `eddy_sink_checkpoints`,
-// so the file always holds exactly the output of the checkpoints it recorded.
-// Restoring the job from that checkpoint and replaying its input recomputes
-// the rest: nothing is lost, and nothing appears twice (a row written again
-// replaces itself, and a checkpoint id already recorded is not written again).
+// by the `key` columns. With the checkpoint protocols below, rows are buffered
+// and reach the database only in a transaction that also records the
+// checkpoint id in `eddy_sink_checkpoints`, so the file holds exactly the
+// output of the checkpoints it recorded. Restoring the job from that
+// checkpoint and replaying its input recomputes the rest: nothing is lost,
+// and nothing appears twice (a row written again replaces itself, and a
+// checkpoint already committed is not written again).
 //
 // How it takes part in checkpoints (SinkWriter in src/stream/sinks/spec.ts),
 // chosen with `protocol`:
 // - 'two-phase' (the default when the job runs with guarantee 'exactly-once'
 //   and a checkpoint store): `prepare` hands the buffered rows to the
 //   checkpoint as bytes, `commit` writes them with the checkpoint id once the
-//   checkpoint is stored (a no-op if that id is already recorded), and
+//   checkpoint is stored (a no-op for an id already committed), and
 //   `recover` re-applies a batch that was prepared in a stored checkpoint but
-//   not committed before a crash.
+//   not committed before a crash (docs/checkpoints.md has the details).
 // - 'checkpoint': the runtime calls `checkpoint({ id, bytes })` and the sink
 //   stores the job's checkpoint bytes itself, in the same transaction as the
 //   rows; restore the job with `readSqliteCheckpoint(path, sinkId)` (no
