@@ -199,10 +199,10 @@ describe('exactly-once topic sink across SIGKILL', () => {
 
 /** Runs the child fixture until it prints `step`, then kills it with SIGKILL; returns that line. */
 function runChildUntil(dir: string, mode: string, step: string, prepared?: string): Promise<Record<string, unknown>> {
-  const tsx = join(process.cwd(), 'node_modules', 'tsx', 'dist', 'cli.mjs')
   const script = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'topic-sink-child.ts')
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [tsx, script, dir, mode, ...(prepared ? [prepared] : [])], { stdio: ['ignore', 'pipe', 'pipe'] })
+    // `node --import tsx`, not the tsx CLI: the CLI is a wrapper process, and SIGKILL would leave the real child running.
+    const child = spawn(process.execPath, ['--import', 'tsx', script, dir, mode, ...(prepared ? [prepared] : [])], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
     const timer = setTimeout(() => {
