@@ -32,6 +32,7 @@
 // the clock carries on from there, so event time never goes back.
 import type { Eddy } from '../eddy.js'
 import type { Producer } from '../client/producer.js'
+import { seededRandom } from '../random.js'
 
 export interface Reading {
   sensorId: string
@@ -95,17 +96,6 @@ export const SENSOR_UNIT = '°C'
 const WAVE_PERIOD_MS = 60 * 60_000
 const MINUTE_MS = 60_000
 
-/** mulberry32: a small, fast, seedable PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 interface SensorModel {
   id: string
@@ -154,7 +144,7 @@ export function startSimulator(eddy: Eddy, options: SimulatorOptions = {}): Simu
   if (!(resolved.maxDelayMs >= 0)) throw new RangeError(`simulator maxDelayMs must be >= 0, got ${String(resolved.maxDelayMs)}`)
   // The sensors come from the seed alone, so a restarted simulator with the same seed has the same
   // sensors (levels, waves, noise); the draws of a run come from the seed and where its clock starts.
-  const sensorRandom = prng(resolved.seed)
+  const sensorRandom = seededRandom(resolved.seed)
   const sensors: SensorModel[] = Array.from({ length: resolved.sensors }, (_, i) => {
     // About one sensor in eight is a noisy one.
     const noisy = sensorRandom() < 0.125
@@ -172,7 +162,7 @@ export function startSimulator(eddy: Eddy, options: SimulatorOptions = {}): Simu
   })
   const wallStart = Date.now()
   const clockStart = options.startTime ?? wallStart
-  const random = prng((resolved.seed ^ Math.floor(clockStart / 1000)) >>> 0)
+  const random = seededRandom((resolved.seed ^ Math.floor(clockStart / 1000)) >>> 0)
   const gaussian = () => {
     // Box–Muller
     const u = 1 - random()

@@ -9,6 +9,7 @@
 // alone, whatever the timing, the interleaving of partitions or the crashes.
 // Values are integers, so sums do not depend on the order they are added in.
 import type { Eddy } from '../eddy.js'
+import { seededRandom } from '../random.js'
 
 export interface Reading {
   sensor: string
@@ -31,17 +32,6 @@ export const START_MS = Date.UTC(2026, 0, 1)
 /** Readings per produce call. */
 const PRODUCE_BATCH = 1_000
 
-/** mulberry32: a small seeded generator; the soak must not depend on Math.random. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** The `count` readings of `seed`, in production order. */
 export function readings(seed: number, count: number): Reading[] {

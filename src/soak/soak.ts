@@ -19,7 +19,8 @@ import Database from 'better-sqlite3'
 import { Eddy } from '../eddy.js'
 import { DB_FILE, type LifeSettings } from './child-constants.js'
 import { compareWindows, identical, type Comparison } from './compare.js'
-import { OUTPUT_TOPIC, produceInput, readings, seededRandom } from './input.js'
+import { OUTPUT_TOPIC, produceInput, readings } from './input.js'
+import { seededRandom } from '../random.js'
 import { TABLE, type WindowRow } from './job.js'
 
 export interface SoakOptions {

@@ -12,6 +12,7 @@ import { Eddy } from '../../src/eddy.js'
 import { decodeRecordBatch } from '../../src/log/record-batch.js'
 import { wholeBatches, readBatchHeader } from '../../src/log/batch-header.js'
 import { TransactionLog, TRANSACTION_STATE_TOPIC, type TransactionRecord } from '../../src/broker/transactions/transaction-log.js'
+import { readTopicValues } from '../read-topic.js'
 
 const dirs: string[] = []
 const open: Eddy[] = []
@@ -32,17 +33,8 @@ async function crash(eddy: Eddy): Promise<void> {
   await eddy.broker.close()
 }
 
-async function values(eddy: Eddy, topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
-  const consumer = eddy.consumer<string, string>({ isolation, autoOffsetReset: 'earliest' })
-  consumer.assign([{ topic, partition: 0 }])
-  const out: string[] = []
-  for (let empty = 0; empty < 3; ) {
-    const records = await consumer.poll({ timeoutMs: 20 })
-    if (records.length === 0) empty++
-    for (const r of records) out.push(r.value)
-  }
-  await consumer.close()
-  return out
+function values(eddy: Eddy, topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  return readTopicValues(eddy, topic, { isolation, partitions: [0] })
 }
 
 function tempDir(): string {

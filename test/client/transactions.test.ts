@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Eddy } from '../../src/eddy.js'
 import { ProducerFencedError } from '../../src/broker/errors.js'
 import { TransactionStateError } from '../../src/client/producer.js'
-import type { Consumer } from '../../src/client/consumer.js'
+import { readTopicValues } from '../read-topic.js'
 
 const open: Eddy[] = []
 afterEach(async () => {
@@ -23,17 +23,7 @@ async function newEddy(): Promise<Eddy> {
 
 /** Every record value the consumer can read now, from the start of `topic`'s partitions. */
 async function readAll(eddy: Eddy, topic: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
-  const consumer: Consumer<string, string> = eddy.consumer({ isolation, autoOffsetReset: 'earliest' })
-  const partitions = eddy.broker.partitionCount(topic)!
-  consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition })))
-  const values: string[] = []
-  for (let empty = 0; empty < 3; ) {
-    const records = await consumer.poll({ timeoutMs: 20 })
-    if (records.length === 0) empty++
-    for (const r of records) values.push(r.value)
-  }
-  await consumer.close()
-  return values.sort()
+  return (await readTopicValues(eddy, topic, { isolation })).sort()
 }
 
 describe('transactional producer', () => {

@@ -17,6 +17,7 @@ import { apis } from '../../src/kafka/apis/registry.js'
 import { decodeRequestHeader } from '../../src/kafka/protocol/header.js'
 import { MalformedRequestError, Reader } from '../../src/kafka/protocol/reader.js'
 import { FIXTURES, RawClient, requestFrame, startHarness, type Harness } from './helpers.js'
+import { seededRandom } from '../../src/random.js'
 
 const SEED = 0x5eed_2026
 const DECODER_FRAMES = 100_000
@@ -38,17 +39,6 @@ function liveBytes(): number {
   return m.heapUsed + m.arrayBuffers
 }
 
-/** mulberry32: small, seeded, good enough to spread mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const BOUNDARY_INTS = [0, 1, -1, -2, 0x7f, 0x80, 0xff, 0x7fff, -0x8000, 0x7fffffff, -0x80000000, 1000, 65535]
 
@@ -139,7 +129,7 @@ function decode(frame: Uint8Array): 'decoded' | 'refused' | 'unserved' {
 
 describe('fuzz', () => {
   it(`${DECODER_FRAMES.toLocaleString('en')} mutated and random frames through the decoders: only MalformedRequestError, never anything else`, () => {
-    const random = prng(SEED)
+    const random = seededRandom(SEED)
     const outcomes = { decoded: 0, refused: 0, unserved: 0 }
     const started = performance.now()
     for (let i = 0; i < DECODER_FRAMES; i++) {
@@ -169,7 +159,7 @@ describe('fuzz', () => {
     afterAll(() => h?.close())
 
     it(`${LIVE_FRAMES.toLocaleString('en')} frames over pipelined connections: no crash, no hang, bounded memory`, async () => {
-      const random = prng(SEED + 1)
+      const random = seededRandom(SEED + 1)
       const bytesBefore = liveBytes()
       let sent = 0
       let probesAnswered = 0

@@ -12,6 +12,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import { jsonLines, RawClient, requestFrame, requireClients, runPython, startHarness, type Harness } from './helpers.js'
 import { fetchBody, readFetchResponse } from './wire.js'
 import { wholeBatches, readBatchHeader } from '../../src/log/batch-header.js'
+import { readTopicValues } from '../read-topic.js'
 
 let h: Harness
 let kafka: Kafka
@@ -63,15 +64,7 @@ describe('transactions over the Kafka protocol', () => {
     expect(await confluentRead('tx-orders', 'read_uncommitted')).toEqual([...committed, ...uncommittedOnly].sort())
     expect(await kafkajsRead('tx-orders', committed.length)).toEqual(committed)
 
-    const inProcess = h.eddy.consumer<string, string>({ autoOffsetReset: 'earliest' })
-    inProcess.assign([{ topic: 'tx-orders', partition: 0 }, { topic: 'tx-orders', partition: 1 }])
-    const seen: string[] = []
-    for (let empty = 0; empty < 3; ) {
-      const records = await inProcess.poll({ timeoutMs: 20 })
-      if (records.length === 0) empty++
-      for (const r of records) seen.push(r.value)
-    }
-    await inProcess.close()
+    const seen = await readTopicValues(h.eddy, 'tx-orders', { partitions: [0, 1] })
     expect(seen.sort()).toEqual(committed)
   })
 

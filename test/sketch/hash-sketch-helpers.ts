@@ -3,18 +3,10 @@
 // must refuse.
 import { expect } from 'vitest'
 import { SketchFormatError } from '../../src/sketch/format.js'
+import { seededRandom } from '../../src/random.js'
 
-/** mulberry32: a small, fast, seeded PRNG with uniform output in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
+
 
 /**
  * Draws ranks 0..universe−1 with P(rank r) ∝ 1/(r + 1)^exponent, by binary

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { Eddy } from '../../src/eddy.js'
 import { sinks, type SinkWriter } from '../../src/stream/sinks/index.js'
 import { defineJob, runJob, sources } from '../../src/index.js'
+import { readTopicValues } from '../read-topic.js'
 
 const open: Eddy[] = []
 afterEach(async () => {
@@ -33,17 +34,8 @@ async function openWriter(eddy: Eddy, topic = 'out'): Promise<SinkWriter<string>
 
 const batch = (...values: string[]) => ({ values, timestamps: values.map(() => 1_000) })
 
-async function committedValues(eddy: Eddy, topic = 'out', isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<string[]> {
-  const consumer = eddy.consumer<string, string>({ isolation, autoOffsetReset: 'earliest' })
-  consumer.assign([{ topic, partition: 0 }])
-  const out: string[] = []
-  for (let empty = 0; empty < 3; ) {
-    const records = await consumer.poll({ timeoutMs: 20 })
-    if (records.length === 0) empty++
-    for (const r of records) out.push(r.value)
-  }
-  await consumer.close()
-  return out
+function committedValues(eddy: Eddy, topic = 'out', isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<string[]> {
+  return readTopicValues(eddy, topic, { isolation, partitions: [0] })
 }
 
 describe('exactly-once topic sink', () => {
