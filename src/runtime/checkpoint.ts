@@ -34,6 +34,7 @@ import { crc32c as wasmCrc32c } from '../hash.js'
 import type { TaskRestore } from './task.js'
 import type { CheckpointMetrics } from './metrics.js'
 import { regroupForTask, type OperatorIdentity } from './rescale.js'
+import { fromBase64 } from '../base64.js'
 
 export const CHECKPOINT_FORMAT = 'eddy/checkpoint'
 export const CHECKPOINT_VERSION = 2
@@ -63,13 +64,6 @@ export interface CheckpointContent {
   prepared?: { node: number; task?: number; bytes: Uint8Array }[]
   /** Stateful operators' stable ids (rescale.ts matches state to a changed job by them); absent in older checkpoints. */
   operators?: OperatorIdentity[]
-}
-
-function fromBase64(text: string): Uint8Array {
-  const binary = atob(text)
-  const out = new Uint8Array(binary.length)
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i)
-  return out
 }
 
 export function encodeCheckpoint(content: CheckpointContent): Uint8Array {

@@ -9,6 +9,7 @@ const MERGE_BUILTIN = { count: sum, sum, min, max } as const
 import type { Batch } from './nodes.js'
 import { RuntimeNode, UserFunctionError } from './nodes.js'
 import { keyGroupOf, taskOfKeyGroup } from './key-groups.js'
+import { WINDOWS_PER_PANE_ID, paneCombiner, type Combiner } from './pane-combiner.js'
 
 /** Messages between tasks: a batch, a watermark or the end of one channel of one node. */
 export type ExchangeMessage =
@@ -47,7 +48,7 @@ export class KeyByNode extends RuntimeNode {
    * routed (Flink's mini-batch local aggregation), so one accumulator per
    * group crosses threads instead of every record.
    */
-  combiner: ((batch: Batch, keys: Key[]) => { batch: Batch; keys: Key[] }) | undefined
+  combiner: Combiner | undefined
 
   constructor(
     node: GraphNode & { kind: 'keyBy' },
@@ -227,10 +228,11 @@ export class WindowNode extends RuntimeNode {
   }
 
   /** The pre-aggregation a keyBy may apply for this window (see KeyByNode.combiner), or undefined. */
-  combiner(parallelism: number): ((batch: Batch, keys: Key[]) => { batch: Batch; keys: Key[] }) | undefined {
+  combiner(parallelism: number): Combiner | undefined {
     const node = this.graphNode as GraphNode & { kind: 'window' }
     if (node.trigger !== undefined && node.trigger.kind !== 'eventTime') return undefined
     if (this.sideOutputs.has('late') || node.assigner.merging || node.assigner.isGlobal) return undefined
+    if (node.assigner.maxWindowsPerRecord >= WINDOWS_PER_PANE_ID) return undefined
     // Built-in count/sum/min/max combine per pane (records with the same set of windows) and are
     // merged downstream by the Wasm panes as sum/sum/min/max; custom mergeable aggregates combine per
     // tumbling window, and their accumulators cross threads only if they are plain data.
@@ -240,47 +242,11 @@ export class WindowNode extends RuntimeNode {
         : node.assigner.kind === 'tumbling' && typeof fn.merge === 'function' && fn.createStore === undefined && (parallelism === 1 || fn.portableAccumulator === true)
     if (!this.parts.every((p) => combinable(p.options.aggregate))) return undefined
     if (this.parts.some((p) => p.options.aggregate.builtin !== undefined) && !this.parts.every((p) => p.options.aggregate.builtin !== undefined)) return undefined
-    const assigner = node.assigner
     // Captured now: usePartials() swaps the parts' functions for merging ones.
-    const parts = this.parts.map((p) => ({ name: p.name, select: p.select, fn: p.options.aggregate as AggregateFunction<unknown, unknown, unknown> }))
-    const scratch = new Float64Array(2 * assigner.maxWindowsPerRecord)
-    return (batch, keys) => {
-      const groups = new Map<Key, Map<number, { accs: unknown[]; ts: number }>>()
-      const { values, timestamps } = batch
-      const order: { key: Key; start: number; group: { accs: unknown[]; ts: number } }[] = []
-      for (let i = 0; i < values.length; i++) {
-        const key = keys[i]
-        const ts = timestamps[i]
-        // Records with the same newest window and window count share every window (one pane).
-        const windows = assigner.assign(ts, scratch)
-        let newest = -Infinity
-        for (let w = 0; w < windows; w++) if (scratch[2 * w] > newest) newest = scratch[2 * w]
-        const start = newest * 1024 + windows
-        let byStart = groups.get(key)
-        if (byStart === undefined) groups.set(key, (byStart = new Map()))
-        let group = byStart.get(start)
-        if (group === undefined) {
-          group = { accs: parts.map((p) => p.fn.createAccumulator()), ts }
-          byStart.set(start, group)
-          order.push({ key, start, group })
-        }
-        for (let p = 0; p < parts.length; p++) {
-          const part = parts[p]
-          group.accs[p] = part.fn.add(group.accs[p], part.select === undefined ? values[i] : part.select(values[i]))
-        }
-        if (ts > group.ts) group.ts = ts
-      }
-      const n = order.length
-      const out: Batch = { values: new Array(n), timestamps: new Float64Array(n) }
-      const outKeys = new Array<Key>(n)
-      for (let j = 0; j < n; j++) {
-        const g = order[j]
-        out.values[j] = parts.length === 1 && parts[0].name === undefined ? g.group.accs[0] : Object.fromEntries(parts.map((p, k) => [p.name, g.group.accs[k]]))
-        out.timestamps[j] = g.group.ts
-        outKeys[j] = g.key
-      }
-      return { batch: out, keys: outKeys }
-    }
+    return paneCombiner(
+      node.assigner,
+      this.parts.map((p) => ({ name: p.name, select: p.select, fn: p.options.aggregate as AggregateFunction<unknown, unknown, unknown> })),
+    )
   }
 
   /** Inputs are now partial accumulators: each aggregate merges them instead of adding records. */
@@ -337,6 +303,7 @@ export class WindowNode extends RuntimeNode {
     const first = perPart[0]
     const n = first.length
     if (n === 0) return
+    for (let p = 1; p < perPart.length; p++) perPart[p] = alignedWith(first, perPart[p], this.graphNode.name)
     const values = new Array(n)
     const timestamps = new Float64Array(n)
     const keys = new Array<Key>(n)
@@ -362,6 +329,27 @@ export class WindowNode extends RuntimeNode {
   }
 }
 
+
+/**
+ * `results` in the order of `first` (same key and window at each index). The
+ * aggregators of one window operator fire the same windows, but not always in
+ * the same order (the Wasm panes and the JS operator order keys differently,
+ * e.g. after a restore), so a mismatch falls back to pairing by key and window.
+ */
+function alignedWith(first: WindowResult<unknown>[], results: WindowResult<unknown>[], operator: string): WindowResult<unknown>[] {
+  const n = first.length
+  if (results.length !== n) throw new Error(`window operator ${operator}: its aggregates fired ${n} and ${results.length} windows at once`)
+  let i = 0
+  while (i < n && results[i].key === first[i].key && results[i].windowStart === first[i].windowStart) i++
+  if (i === n) return results
+  const byWindow = new Map<string, WindowResult<unknown>>()
+  for (const r of results) byWindow.set(`${typeof r.key}:${String(r.key)}@${r.windowStart}`, r)
+  return first.map((f) => {
+    const match = byWindow.get(`${typeof f.key}:${String(f.key)}@${f.windowStart}`)
+    if (match === undefined) throw new Error(`window operator ${operator}: one aggregate fired window ${f.windowStart} of key ${String(f.key)} and another did not`)
+    return match
+  })
+}
 
 /** Several snapshots in one: u32 count, then (u32 length, bytes) each. */
 export function joinParts(parts: Uint8Array[]): Uint8Array {

@@ -27,9 +27,10 @@ import { QuantileSketch, QUANTILE_K_DEFAULT, QUANTILE_K_MAX, QUANTILE_K_MIN } fr
 import { DecayingAggregate, type DecayKernels } from '../../sketch/decaying.js'
 import { heapF64, heapU32 } from '../../sketch/heap-views.js'
 import { rawKernels, WasmSketch } from '../../sketch/wasm-sketch.js'
-import { ScratchRegion, type PackedKeys } from '../../wasm/core.js'
+import { heapU8, ScratchRegion, type PackedKeys } from '../../wasm/core.js'
 import { StreamConfigError, StreamInputError } from '../errors.js'
 import { Slots, type AccumulatorStore, type AggregateFunction } from './aggregate.js'
+import { fromBase64, toBase64 } from '../../base64.js'
 
 /** A key of approxDistinct and topK. */
 export type SketchKey = string | number
@@ -82,7 +83,7 @@ class SlotGrouper {
 }
 
 /** The sketch-per-slot store: lazily created sketches, grouped batch adds, merge by moving or folding. */
-abstract class SketchPerSlotStore<IN, S extends WasmSketch, OUT> implements AccumulatorStore<IN, OUT> {
+abstract class SketchPerSlotStore<IN, S extends WasmSketch & { serialize(): Uint8Array }, OUT> implements AccumulatorStore<IN, OUT> {
   protected readonly sketches: (S | undefined)[] = []
   private readonly slotAllocator = new Slots()
   private readonly grouper = new SlotGrouper()
@@ -94,6 +95,8 @@ abstract class SketchPerSlotStore<IN, S extends WasmSketch, OUT> implements Accu
   protected abstract addGroup(sketch: S, values: ArrayLike<IN>, rows: Int32Array, order: Int32Array, from: number, to: number): void
   protected abstract fold(into: S, from: S): void
   protected abstract resultOf(sketch: S | undefined): OUT
+  /** A sketch from its serialize() bytes (checkpoint restore); throws SketchFormatError on bad bytes. */
+  protected abstract restore(bytes: Uint8Array): S
 
   allocate(): number {
     const slot = this.slotAllocator.take()
@@ -136,6 +139,18 @@ abstract class SketchPerSlotStore<IN, S extends WasmSketch, OUT> implements Accu
   }
   get liveSlots(): number {
     return this.slotAllocator.live
+  }
+  /** For checkpoints: the sketch's own versioned bytes as base64 (null for a slot that has seen no value). */
+  exportSlot(slot: number): unknown {
+    const sketch = this.sketches[slot]
+    return sketch === undefined ? null : toBase64(sketch.serialize())
+  }
+  importSlot(value: unknown): number {
+    if (value !== null && typeof value !== 'string') throw new StreamInputError(`a sketch accumulator in the checkpoint is ${typeof value}, expected base64 text or null`)
+    const sketch = value === null ? undefined : this.restore(fromBase64(value))
+    const slot = this.slotAllocator.take()
+    this.sketches[slot] = sketch
+    return slot
   }
 }
 
@@ -241,6 +256,11 @@ export class HyperLogLogStore extends SketchPerSlotStore<SketchKey, HyperLogLog,
   protected fold(into: HyperLogLog, from: HyperLogLog): void {
     into.merge(from)
   }
+  protected restore(bytes: Uint8Array): HyperLogLog {
+    const sketch = HyperLogLog.deserialize(bytes)
+    if (sketch.precision !== this.precision) throw new StreamInputError(`a checkpointed approxDistinct window has precision ${sketch.precision}, this job uses ${this.precision}`)
+    return sketch
+  }
   protected resultOf(sketch: HyperLogLog | undefined): number {
     return sketch === undefined ? 0 : sketch.count()
   }
@@ -324,6 +344,9 @@ export class HeavyHittersStore extends SketchPerSlotStore<SketchKey, HeavyHitter
   protected fold(into: HeavyHitters, from: HeavyHitters): void {
     into.merge(from)
   }
+  protected restore(bytes: Uint8Array): HeavyHitters {
+    return HeavyHitters.deserialize(bytes)
+  }
   protected resultOf(sketch: HeavyHitters | undefined): TopKEntry[] {
     return sketch === undefined ? [] : topOf(sketch, this.k)
   }
@@ -406,6 +429,9 @@ export class QuantileStore extends SketchPerSlotStore<number, QuantileSketch, nu
   }
   protected fold(into: QuantileSketch, from: QuantileSketch): void {
     into.merge(from)
+  }
+  protected restore(bytes: Uint8Array): QuantileSketch {
+    return QuantileSketch.deserialize(bytes)
   }
   protected resultOf(sketch: QuantileSketch | undefined): number[] {
     return this.fractions.map((q) => (sketch === undefined ? NaN : sketch.quantile(q)))
@@ -532,6 +558,18 @@ export class DecayingAvgStore extends WasmSketch implements AccumulatorStore<Tim
   }
   get liveSlots(): number {
     return this.slotAllocator.live
+  }
+  /** For checkpoints: the slot's kernel row (sum, weight, m2, time) as base64 bytes. */
+  exportSlot(slot: number): unknown {
+    const at = this.live() + slot * DECAY_ROW_BYTES
+    return toBase64(heapU8.slice(at, at + DECAY_ROW_BYTES))
+  }
+  importSlot(value: unknown): number {
+    const row = typeof value === 'string' ? fromBase64(value) : undefined
+    if (row === undefined || row.length !== DECAY_ROW_BYTES) throw new StreamInputError(`a decayingAvg accumulator in the checkpoint is not a ${DECAY_ROW_BYTES}-byte row`)
+    const slot = this.allocate()
+    heapU8.set(row, this.live() + slot * DECAY_ROW_BYTES)
+    return slot
   }
 }
 

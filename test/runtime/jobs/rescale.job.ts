@@ -61,7 +61,7 @@ export const spread: AggregateFunction<Reading, { lo: number; hi: number; count:
   portableAccumulator: true,
 }
 
-export const SINKS = ['tumbling', 'sliding', 'session', 'custom', 'combined', 'process', 'join', 'interval', 'table'] as const
+export const SINKS = ['tumbling', 'sliding', 'session', 'custom', 'sketches', 'combined', 'process', 'join', 'interval', 'table'] as const
 
 export default defineJob<{ count: number; pauseAt: number; store: string; variant?: 'v1' | 'v2' }>({
   name: 'rescale',
@@ -78,6 +78,17 @@ export default defineJob<{ count: number; pauseAt: number; store: string; varian
     byUser.window(windows.sliding({ size: 2000, slide: 500 })).aggregate(agg.max((r: Reading) => r.v)).sink(sink('sliding'))
     byUser.window(windows.session({ gap: 300 })).aggregate({ n: agg.count(), top: agg.max((r: Reading) => r.v) }).sink(sink('session'))
     byUser.window(windows.tumbling({ size: 1500 })).aggregate(spread).sink(sink('custom'))
+    // Sketch aggregates (Wasm sketches checkpointed as their own bytes) beside a built-in, as the IoT job's windows are; quantiles stay exact at this window size.
+    byUser
+      .window(windows.tumbling({ size: 2500 }))
+      .aggregate({
+        distinct: agg.approxDistinct((r: Reading) => r.v % 37),
+        top: agg.topK(2, (r: Reading) => r.v % 5),
+        median: agg.quantiles([0.5], (r: Reading) => r.v),
+        recent: agg.decayingAvg(1000, (r: Reading) => ({ value: r.v, timestamp: r.ts })),
+        n: agg.count(),
+      })
+      .sink(sink('sketches'))
     // A keyBy feeding only a window of a mergeable custom aggregate: records are pre-aggregated before the exchange.
     readings
       .keyBy((r) => r.user, 'byUserAlone')
