@@ -12,7 +12,7 @@ import { KafkaError, KafkaErrors } from './errors.js'
 import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.js'
 import { ProducerStateTable } from './producer-state.js'
 import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
-import type { AppendResult, BrokerPartition, BrokerTopics, TopicConfigMap } from './ports.js'
+import type { AppendResult, BrokerPartition, BrokerTopics, PartitionAppendOptions, TopicConfigMap } from './ports.js'
 import { readBatchHeader, batchSizeAt, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
 import { replayPartition } from './replay.js'
 import { encodeTransactionMarker, readMarkerKind, type MarkerKind } from './transactions/control-record.js'
@@ -230,9 +230,11 @@ export class Broker {
   /**
    * Appends one RecordBatch v2 (validated: size, magic, CRC). Idempotent batches
    * are checked against the producer's sequence state; a retry returns the
-   * original offsets with `duplicate: true`.
+   * original offsets with `duplicate: true`. `options.crcSealedInProcess` is
+   * for the in-process producer only, whose encoder computed the CRC over
+   * these bytes (the Kafka protocol server never sets it).
    */
-  produce(topic: string, partition: number, batch: Uint8Array): Promise<ProduceResult> {
+  produce(topic: string, partition: number, batch: Uint8Array, options?: PartitionAppendOptions): Promise<ProduceResult> {
     this.assertOpen()
     let log: BrokerPartition
     try {
@@ -255,7 +257,7 @@ export class Broker {
       // No producer id, no sequence state to check: straight to the log, whose queue keeps call order and
       // writes what is queued together. Waiting for the previous append first would let one slow turn of the
       // event loop back the whole partition up, one batch per turn.
-      const appended = log.append(batch).then((result): ProduceResult => {
+      const appended = log.append(batch, options).then((result): ProduceResult => {
         this.wakeFetchers(key, log.logEndOffset())
         // Spelled out rather than spread: V8 (Node 20) keeps spread results alive across scavenges.
         return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: false }
@@ -276,7 +278,7 @@ export class Broker {
       if (verdict.kind === 'duplicate') return { baseOffset: verdict.baseOffset, lastOffset: verdict.lastOffset, duplicate: true }
       // Checked here, in the partition's append order, so a batch queued behind its transaction's marker is refused.
       if (transactional) this.transactions.checkProduce(info.producerId, info.producerEpoch, topic, partition)
-      const result = await log.append(batch)
+      const result = await log.append(batch, options)
       table.observe(info, result.baseOffset)
       if (transactional) this.transactionsOf(topic, partition).onData(info.producerId, result.baseOffset)
       this.wakeFetchers(key, log.logEndOffset())

@@ -1,7 +1,7 @@
 // Implements the broker's narrow ports over src/log's TopicStore and
 // PartitionLog, translating log errors into Kafka error codes once, here.
 import { KafkaError } from './errors.js'
-import type { AppendResult, BrokerPartition, BrokerTopics, PartitionReadOptions, TopicConfigMap, TopicDescription } from './ports.js'
+import type { AppendResult, BrokerPartition, BrokerTopics, PartitionAppendOptions, PartitionReadOptions, TopicConfigMap, TopicDescription } from './ports.js'
 import { CorruptBatchError } from '../log/batch-header.js'
 import { InvalidBatchError, InvalidConfigError, InvalidTopicError, LogClosedError, OffsetOutOfRangeError, TopicExistsError, UnknownTopicError } from '../log/errors.js'
 import type { PartitionLog } from '../log/partition-log.js'
@@ -39,8 +39,8 @@ class LogPartition implements BrokerPartition {
   get partition(): number {
     return this.log.partition
   }
-  append(batch: Uint8Array): Promise<AppendResult> {
-    return translated(() => this.log.append(batch))
+  append(batch: Uint8Array, options?: PartitionAppendOptions): Promise<AppendResult> {
+    return translated(() => this.log.append(batch, options))
   }
   async read(offset: number, maxBytes: number, options?: PartitionReadOptions): Promise<Uint8Array> {
     return (await translated(() => this.log.read(offset, Math.max(1, maxBytes), options))).batches

@@ -11,13 +11,18 @@ export interface BrokerPartition {
   readonly topic: string
   readonly partition: number
   /** Validates the batch, assigns offsets (rewriting baseOffset), appends, and resolves once durable under the flush policy. */
-  append(batch: Uint8Array): Promise<AppendResult>
+  append(batch: Uint8Array, options?: PartitionAppendOptions): Promise<AppendResult>
   /** Whole stored batches starting with the one that holds `offset`; at least one batch if any exists, even past maxBytes. */
   read(offset: number, maxBytes: number, options?: PartitionReadOptions): Promise<Uint8Array>
   logStartOffset(): number
   logEndOffset(): number
   /** First offset whose batch max timestamp is ≥ timestampMs, or undefined if none. */
   offsetForTimestamp(timestampMs: number): Promise<number | undefined>
+}
+
+export interface PartitionAppendOptions {
+  /** The batch's CRC was computed by this process's encoder over these bytes: skip recomputing it (see src/log's AppendOptions). */
+  crcSealedInProcess?: boolean
 }
 
 export interface PartitionReadOptions {

@@ -376,12 +376,12 @@ export class Producer {
   private async produce(batch: PendingBatch, bytes: Uint8Array): Promise<void> {
     if (this.acks === 0) {
       batch.resolve(-1)
-      await this.broker.produce(batch.topic, batch.partition, bytes).catch(() => undefined)
+      await this.broker.produce(batch.topic, batch.partition, bytes, SEALED_HERE).catch(() => undefined)
       return
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.broker.produce(batch.topic, batch.partition, bytes)
+        const result = await this.broker.produce(batch.topic, batch.partition, bytes, SEALED_HERE)
         batch.resolve(result.baseOffset)
         return
       } catch (error) {
@@ -529,6 +529,12 @@ interface Placed {
   now: number
 }
 
+/**
+ * Every batch this producer hands the broker was just encoded by it (the CRC
+ * computed over exactly these bytes, which stay private to it until the append
+ * settles), so the log need not compute the CRC a second time on append.
+ */
+const SEALED_HERE = Object.freeze({ crcSealedInProcess: true })
 /** Node's timer resolution: a timer armed now fires no sooner than this (setTimeout rounds below 1 ms up to 1 ms). */
 const TIMER_STEP_MS = 1
 /** Pooled batch buffers kept at most, and the room each has past a header and batchSize (the record that closed the batch). */

@@ -83,12 +83,22 @@ function view(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
 }
 
+/** High words of the int64s just inside the safe integer range: [-2^21, 2^21). */
+const SAFE_HIGH_MIN = -0x200000
+const SAFE_HIGH_END = 0x200000
+
+/**
+ * A big-endian int64 as a number, read as two 32-bit halves: getBigInt64 would
+ * allocate a BigInt per field, and headers are read on every append and fetch.
+ */
 function int64(dv: DataView, at: number, field: string): number {
-  const value = dv.getBigInt64(at)
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new CorruptBatchError(`record batch ${field} ${value} is outside the safe integer range`)
+  const high = dv.getInt32(at)
+  const low = dv.getUint32(at + 4)
+  // -2^53 (high -2^21, low 0) is the one value with a safe-range high word that is not safe.
+  if (high < SAFE_HIGH_MIN || high >= SAFE_HIGH_END || (high === SAFE_HIGH_MIN && low === 0)) {
+    throw new CorruptBatchError(`record batch ${field} ${dv.getBigInt64(at)} is outside the safe integer range`)
   }
-  return Number(value)
+  return high * 0x100000000 + low
 }
 
 /** Reads the header of the batch starting at `at`. Checks only that 61 bytes are there. */
@@ -144,17 +154,18 @@ export function computeBatchCrc(batch: Uint8Array): number {
 }
 
 /**
- * Validates one complete batch (exactly `batch.length` bytes): size, magic, CRC,
+ * Validates one complete batch (exactly `batch.length` bytes): size, magic, CRC
+ * (unless `verifyCrc` is false: the caller computed it over these bytes itself),
  * record count and offset delta. Throws CorruptBatchError naming the problem.
  */
-export function validateBatch(batch: Uint8Array, maxBatchBytes = 0x7fffffff): BatchHeader {
+export function validateBatch(batch: Uint8Array, maxBatchBytes = 0x7fffffff, verifyCrc = true): BatchHeader {
   const header = readBatchHeader(batch)
   if (header.batchLength + BATCH_LOG_OVERHEAD !== batch.length) {
     throw new CorruptBatchError(`record batch length field says ${header.batchLength + BATCH_LOG_OVERHEAD} bytes but ${batch.length} were given`)
   }
   if (batch.length > maxBatchBytes) throw new CorruptBatchError(`record batch of ${batch.length} bytes exceeds the limit of ${maxBatchBytes}`)
   if (header.magic !== MAGIC_V2) throw new CorruptBatchError(`record batch magic is ${header.magic}, only magic 2 (RecordBatch v2) is supported`)
-  const crc = computeBatchCrc(batch)
+  const crc = verifyCrc ? computeBatchCrc(batch) : header.crc
   if (crc !== header.crc) {
     throw new CorruptBatchError(`record batch CRC-32C mismatch: stored 0x${header.crc.toString(16)}, computed 0x${crc.toString(16)}`)
   }
@@ -167,7 +178,11 @@ export function validateBatch(batch: Uint8Array, maxBatchBytes = 0x7fffffff): Ba
 
 /** Rewrites baseOffset in place (outside the CRC, so no re-encoding is needed). */
 export function setBaseOffset(batch: Uint8Array, baseOffset: number, at = 0): void {
-  view(batch).setBigInt64(at + Offsets.baseOffset, BigInt(baseOffset))
+  if (!Number.isSafeInteger(baseOffset) || baseOffset < 0) throw new RangeError(`baseOffset must be a non-negative safe integer, got ${baseOffset}`)
+  // Two 32-bit halves rather than a BigInt per append.
+  const dv = view(batch)
+  dv.setUint32(at + Offsets.baseOffset, Math.floor(baseOffset / 0x100000000))
+  dv.setUint32(at + Offsets.baseOffset + 4, baseOffset >>> 0)
 }
 
 /** Rewrites partitionLeaderEpoch in place (outside the CRC). */

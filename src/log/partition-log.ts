@@ -78,6 +78,17 @@ export interface AppendResult {
   lastOffset: number
 }
 
+export interface AppendOptions {
+  /**
+   * The batch was sealed (its CRC-32C computed over these very bytes) by this
+   * process's encoder and no one else has held it since: the append skips
+   * recomputing the CRC, which would only repeat the encoder's work. Every
+   * other check still runs, and reads verify the CRC as always. Never set it
+   * for bytes from outside the process (a network request, a file).
+   */
+  crcSealedInProcess?: boolean
+}
+
 export interface ReadOptions {
   /** Verify each batch's CRC-32C before serving it (default true). */
   verifyCrc?: boolean
@@ -126,6 +137,8 @@ interface AppendRequest {
   roll?: boolean
   /** Batches as given, until the writer has validated them into `batches`. */
   unchecked?: readonly Uint8Array[]
+  /** The unchecked batches' CRCs were computed in this process (AppendOptions.crcSealedInProcess). */
+  crcSealed?: boolean
   batches: QueuedBatch[]
   sizeBytes: number
   result: AppendResult
@@ -269,8 +282,14 @@ export class PartitionLog {
    * baseOffset field is rewritten in place, so do not reuse the buffer until the
    * promise settles. Resolves once the flush policy is satisfied.
    */
-  append(batch: Uint8Array): Promise<AppendResult> {
-    return this.appendMany([batch])
+  append(batch: Uint8Array, options?: AppendOptions): Promise<AppendResult> {
+    if (options?.crcSealedInProcess !== true) return this.appendMany([batch])
+    try {
+      this.checkWritable()
+      return this.enqueueUnchecked([batch], true)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /**
@@ -283,7 +302,7 @@ export class PartitionLog {
       const list = batches instanceof Uint8Array ? splitBatches(batches, this.topicPartition) : batches
       this.checkWritable()
       if (!Array.isArray(list) || list.length === 0) throw new InvalidBatchError(`${this.topicPartition}: append needs at least one batch`)
-      return this.enqueueUnchecked(list)
+      return this.enqueueUnchecked(list, false)
     } catch (error) {
       return Promise.reject(error)
     }
@@ -295,11 +314,11 @@ export class PartitionLog {
    * round's write is in flight, so checking one round overlaps writing the
    * other. A batch that fails rejects its append and consumes no offsets.
    */
-  private enqueueUnchecked(list: readonly Uint8Array[]): Promise<AppendResult> {
+  private enqueueUnchecked(list: readonly Uint8Array[], crcSealed: boolean): Promise<AppendResult> {
     let sizeBytes = 0
     for (const bytes of list) sizeBytes += bytes instanceof Uint8Array ? bytes.length : 0
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ unchecked: list, batches: [], sizeBytes, result: { baseOffset: -1, lastOffset: -1 }, resolve, reject })
+      this.queue.push({ unchecked: list, crcSealed, batches: [], sizeBytes, result: { baseOffset: -1, lastOffset: -1 }, resolve, reject })
       this.startWriter()
     })
   }
@@ -317,7 +336,7 @@ export class PartitionLog {
       const request = queue[i]
       if (request.unchecked !== undefined) {
         try {
-          const batches = this.prepare(request.unchecked)
+          const batches = this.prepare(request.unchecked, request.crcSealed === true)
           request.unchecked = undefined
           request.batches = batches
           request.result = { baseOffset: batches[0].baseOffset, lastOffset: batches[batches.length - 1].lastOffset }
@@ -331,7 +350,7 @@ export class PartitionLog {
     queue.length = kept
   }
 
-  private prepare(batches: readonly Uint8Array[]): QueuedBatch[] {
+  private prepare(batches: readonly Uint8Array[], crcSealed: boolean): QueuedBatch[] {
     this.checkWritable()
     if (!Array.isArray(batches) || batches.length === 0) throw new InvalidBatchError(`${this.topicPartition}: append needs at least one batch`)
     const queued: QueuedBatch[] = new Array(batches.length)
@@ -343,7 +362,7 @@ export class PartitionLog {
       if (bytes.length > this.config.maxMessageBytes) {
         throw new InvalidBatchError(`${this.topicPartition}: batch of ${bytes.length} bytes exceeds max.message.bytes (${this.config.maxMessageBytes})`)
       }
-      const header = validateBatch(bytes)
+      const header = validateBatch(bytes, undefined, !crcSealed)
       if (header.recordCount === 0) throw new InvalidBatchError(`${this.topicPartition}: batch ${i} holds no records`)
       if (header.lastOffsetDelta !== header.recordCount - 1) {
         throw new InvalidBatchError(`${this.topicPartition}: batch ${i} has ${header.recordCount} records but lastOffsetDelta ${header.lastOffsetDelta}; a producer batch must number its records 0..n-1`)

@@ -78,6 +78,28 @@ describe('producer', () => {
     expect((await eddy.admin.listOffsets('payments'))[0].offset).toBe(4)
   })
 
+  // Bytes from outside the process are CRC-checked on produce; only the in-process producer's own sealed batches skip that (and reads still check).
+  it('checks the CRC of produced bytes unless the producer sealed them in process', async () => {
+    const eddy = await newEddy()
+    await eddy.admin.createTopic('raw', { partitions: 1 })
+    const damaged = () => {
+      const bytes = encodeRecordBatch([{ value: 'a' }, { value: 'b' }])
+      bytes[bytes.length - 1] ^= 0xff
+      return bytes
+    }
+    await expect(eddy.broker.produce('raw', 0, damaged())).rejects.toThrow(/CORRUPT_MESSAGE|CRC/)
+    expect((await eddy.admin.listOffsets('raw'))[0].offset).toBe(0)
+    expect(await eddy.broker.produce('raw', 0, damaged(), { crcSealedInProcess: true })).toMatchObject({ baseOffset: 0, lastOffset: 1 })
+    const producer = eddy.producer()
+    expect(await producer.send('raw', [{ value: 'c' }, { value: 'd' }])).toMatchObject([{ offset: 2 }, { offset: 3 }])
+    const consumer = eddy.consumer({ ...fast })
+    consumer.assign([{ topic: 'raw', partition: 0 }])
+    consumer.seek({ topic: 'raw', partition: 0 }, 2)
+    const seen: ConsumerRecord[] = []
+    await pollUntil([consumer], () => seen.length === 2, 10_000, (_, r) => seen.push(...r))
+    expect(seen.map((r) => [r.offset, r.value])).toEqual([[2, 'c'], [3, 'd']])
+  })
+
   // Misconfiguration and bad records fail with messages that name the problem.
   it('refuses bad options and bad records clearly', async () => {
     const eddy = await newEddy()

@@ -76,6 +76,23 @@ for (const { name, make } of BACKENDS) {
       await log.close()
     })
 
+    it('skips only the CRC for a batch sealed in process, and reads still verify it', async () => {
+      // Proves crcSealedInProcess drops the CRC recomputation alone: a damaged CRC is stored, every other check still refuses, and a read catches the damage.
+      const log = await openLog(backend, { 'max.message.bytes': 2000 })
+      const sealed = { crcSealedInProcess: true }
+      await expect(log.append(makeBatch(200), sealed)).rejects.toThrow(/max\.message\.bytes/)
+      const cut = makeBatch(2).subarray(0, 40)
+      await expect(log.append(cut, sealed)).rejects.toThrow(CorruptBatchError)
+      expect(await log.append(makeBatch(2), sealed)).toEqual({ baseOffset: 0, lastOffset: 1 })
+      const damaged = makeBatch(3)
+      damaged[damaged.length - 1] ^= 0xff
+      expect(await log.append(damaged, sealed)).toEqual({ baseOffset: 2, lastOffset: 4 })
+      expect((await log.read(0, 100_000)).nextOffset).toBe(2)
+      await expect(log.read(2, 100_000)).rejects.toThrow(/2/)
+      expect(log.corruptRanges().map((r) => [r.offsetFirst, r.offsetLast])).toEqual([[2, 4]])
+      await log.close()
+    })
+
     it('refuses offsets outside [logStartOffset, highWatermark] and returns nothing at the high watermark', async () => {
       // Proves range checks name the valid range and reading at the end is an empty result, not an error.
       const log = await openLog(backend)

@@ -264,6 +264,26 @@ describe('round trip', () => {
     expect([...decodeRecordBatch(batch).offsets]).toEqual([5_000, 5_001])
   })
 
+  // int64 header fields are read as two 32-bit halves: values past 2^32 and the edges of the safe range read exactly, one step outside is refused.
+  it('reads int64 header fields exactly up to the safe integer range', () => {
+    const batch = encodeRecordBatch([{ value: 'a' }])
+    const dv = new DataView(batch.buffer, batch.byteOffset, batch.byteLength)
+    for (const offset of [0, 2 ** 32 - 1, 2 ** 32, 2 ** 32 + 7, Number.MAX_SAFE_INTEGER]) {
+      setBaseOffset(batch, offset)
+      expect(dv.getBigInt64(Offsets.baseOffset)).toBe(BigInt(offset))
+      expect(readBatchHeader(batch).baseOffset).toBe(offset)
+    }
+    for (const timestamp of [-1, -(2 ** 32), Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER]) {
+      dv.setBigInt64(Offsets.baseTimestamp, BigInt(timestamp))
+      expect(readBatchHeader(batch).baseTimestamp).toBe(timestamp)
+    }
+    for (const outside of [BigInt(Number.MAX_SAFE_INTEGER) + 1n, BigInt(Number.MIN_SAFE_INTEGER) - 1n, -(2n ** 63n)]) {
+      dv.setBigInt64(Offsets.baseTimestamp, outside)
+      expect(() => readBatchHeader(batch)).toThrow(new RegExp(`baseTimestamp ${outside} is outside the safe integer range`))
+    }
+    expect(() => setBaseOffset(batch, -1)).toThrow(RangeError)
+  })
+
   // A batch bigger than the initial Wasm memory (several MiB, many headers) grows the regions and still round-trips.
   it('handles large values and many headers', () => {
     const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => i * 7)
