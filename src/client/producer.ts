@@ -122,6 +122,8 @@ export class Producer {
    * All have the same capacity: a header, batchSize and some slack.
    */
   private readonly bufferPool: Uint8Array[] = []
+  /** How many buffers the pool keeps: BUFFER_POOL_BYTES_MAX of them at this producer's batch size (at least 4). */
+  private readonly bufferPoolMax: number
   /** Column arrays of encoded batches, for the next batches to fill (no per-batch array growth). */
   private readonly columnPool: Columns[] = []
   /** placeAll's per-call working columns (it never awaits, so one set serves every call). */
@@ -153,6 +155,7 @@ export class Producer {
     if (this.idempotent && this.acks !== -1) throw new RangeError(`an idempotent producer needs acks 'all' (got ${String(acks)}), as in Kafka`)
     this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? 0)
     this.batchSize = nonNegative('batchSize', options.batchSize ?? 16_384)
+    this.bufferPoolMax = Math.max(4, Math.floor(BUFFER_POOL_BYTES_MAX / (BATCH_HEADER_BYTES + this.batchSize + BUFFER_SLACK_BYTES)))
     this.compression = options.compression ?? 'none'
     if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(this.compression)) {
       throw new RangeError(`producer option compression must be none, gzip, snappy, lz4 or zstd, got ${String(this.compression)}`)
@@ -352,7 +355,7 @@ export class Producer {
       )
     } catch (error) {
       this.releaseColumns(batch)
-      if (pooled !== undefined && this.bufferPool.length < BUFFER_POOL_MAX) this.bufferPool.push(pooled)
+      if (pooled !== undefined && this.bufferPool.length < this.bufferPoolMax) this.bufferPool.push(pooled)
       batch.reject(this.transaction === undefined ? error : this.transaction.fail(error))
       return
     }
@@ -361,7 +364,7 @@ export class Producer {
       await this.produce(batch, bytes)
     } finally {
       // The broker's append has settled: the log copied or wrote the bytes and holds no reference to them.
-      if (pooled !== undefined && this.bufferPool.length < BUFFER_POOL_MAX) this.bufferPool.push(pooled)
+      if (pooled !== undefined && this.bufferPool.length < this.bufferPoolMax) this.bufferPool.push(pooled)
     }
   }
 
@@ -537,8 +540,14 @@ interface Placed {
 const SEALED_HERE = Object.freeze({ crcSealedInProcess: true })
 /** Node's timer resolution: a timer armed now fires no sooner than this (setTimeout rounds below 1 ms up to 1 ms). */
 const TIMER_STEP_MS = 1
-/** Pooled batch buffers kept at most, and the room each has past a header and batchSize (the record that closed the batch). */
-const BUFFER_POOL_MAX = 64
+/**
+ * Bytes of pooled batch buffers kept at most (like Kafka's buffer.memory, though
+ * only idle buffers count), and the room each has past a header and batchSize
+ * (the record that closed the batch). The pool must cover the batches in
+ * flight at a busy moment, or every peak allocates afresh: 64 buffers did not
+ * cover 4 sends of 2000 records in flight (a fifth of the batches allocated).
+ */
+const BUFFER_POOL_BYTES_MAX = 4 * 1024 * 1024
 const BUFFER_SLACK_BYTES = 1024
 /** Pooled column sets kept at most, and the longest columns worth keeping. */
 const COLUMN_POOL_MAX = 256
