@@ -250,6 +250,30 @@ describe('flush policies', () => {
   })
 })
 
+describe('background timers', () => {
+  it('spreads the partitions\' interval flushes over flush.ms instead of firing them together', async () => {
+    // Proves each log's first flush comes at its own random point within flush.ms: eight fsyncs at once would hold every write behind them.
+    const backend = memoryBackend()
+    const flushMs = 400
+    const started = performance.now()
+    const logs = await Promise.all(
+      Array.from({ length: 8 }, (_, partition) => openLog(backend, { 'flush.policy': 'interval', 'flush.ms': flushMs }, { background: true, partition, dir: `${backend.root}/t-${partition}` })),
+    )
+    for (const log of logs) await log.append(makeBatch(5))
+    const flushedAtMs: number[] = new Array(logs.length).fill(Number.NaN)
+    while (flushedAtMs.some(Number.isNaN) && performance.now() - started < flushMs * 3) {
+      await new Promise((resolve) => setTimeout(resolve, 2))
+      logs.forEach((log, i) => {
+        if (Number.isNaN(flushedAtMs[i]) && log.flushedOffset === 5) flushedAtMs[i] = performance.now() - started
+      })
+    }
+    for (const at of flushedAtMs) expect(at).toBeLessThan(flushMs + 100)
+    // Eight uniform phases over 400 ms all inside 40 ms: probability about 8 * 0.1^7.
+    expect(Math.max(...flushedAtMs) - Math.min(...flushedAtMs)).toBeGreaterThan(40)
+    await Promise.all(logs.map((log) => log.close()))
+  })
+})
+
 describe('I/O errors', () => {
   it('stops writing after a failed fsync, rejects what was not acknowledged, and keeps what was', async () => {
     // Proves an fsync error (fsyncgate: the data may be gone) fails the log instead of acknowledging, and reopening recovers.
