@@ -2,7 +2,7 @@
 // task — and the key groups it owns — stays on its thread for the life of
 // the job (Piscina would otherwise give each task to the least busy thread).
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { Piscina } from 'piscina'
+import { releaseThreads, takeThreads } from './thread-pool.js'
 import type { JobDefinition, JobGraph, JobParams } from '../stream/dsl/job.js'
 import { StreamConfigError } from '../stream/errors.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
@@ -24,7 +24,6 @@ function restoreInit(content: CheckpointContent | undefined, task: number, paral
   return { splits: [...part.splits], state: [...part.state] }
 }
 
-const WORKER_FILE = new URL('../../workers/job-worker.mjs', import.meta.url)
 /**
  * Unacknowledged batches a task may have towards each peer. A task reads peer
  * messages only when it yields (every few ms), so this must cover the batches
@@ -58,7 +57,9 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
   const started = Date.now()
   let status: JobMetrics['status'] = 'running'
   const latest: OperatorMetrics[][] = Array.from({ length: parallelism }, () => [])
-  const pools = Array.from({ length: parallelism }, () => new Piscina({ filename: WORKER_FILE.href, minThreads: 1, maxThreads: 1, idleTimeout: 1000, concurrentTasksPerWorker: 1 }))
+  const pools = takeThreads(parallelism)
+  // Every task returned: the threads may serve the next job.
+  let clean = false
   const peers: (MessagePort | null)[][] = Array.from({ length: parallelism }, () => Array(parallelism).fill(null))
   for (let a = 0; a < parallelism; a++) {
     for (let b = a + 1; b < parallelism; b++) {
@@ -216,6 +217,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
         latest[t] = outcome.metrics
         collectResults(sinks.collected, outcome.results)
       })
+      clean = true
       status = cancelled ? 'cancelled' : 'finished'
       const ended = Date.now()
       return { collected: sinks.collected, metrics: metrics(), durationMs: ended - started, runMs: ended - Math.min(...finals.map((f) => f.runStartedAt)) }
@@ -232,7 +234,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
       setup.signal?.removeEventListener('abort', cancelAll)
       for (const port of controls) port.close()
       for (const reader of readers.values()) await (await reader.catch(() => undefined))?.close?.()
-      await Promise.all(pools.map((p) => p.destroy()))
+      await releaseThreads(pools, clean)
     }
   })()
   return {
