@@ -2,7 +2,7 @@
 // task — and the key groups it owns — stays on its thread for the life of
 // the job (Piscina would otherwise give each task to the least busy thread).
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { releaseThreads, takeThreads } from './thread-pool.js'
+import { startThreads, stopThreads } from './thread-pool.js'
 import type { JobDefinition, JobGraph, JobParams } from '../stream/dsl/job.js'
 import { StreamConfigError } from '../stream/errors.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
@@ -57,9 +57,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
   const started = Date.now()
   let status: JobMetrics['status'] = 'running'
   const latest: OperatorMetrics[][] = Array.from({ length: parallelism }, () => [])
-  const pools = takeThreads(parallelism)
-  // Every task returned: the threads may serve the next job.
-  let clean = false
+  const pools = startThreads(parallelism)
   const peers: (MessagePort | null)[][] = Array.from({ length: parallelism }, () => Array(parallelism).fill(null))
   for (let a = 0; a < parallelism; a++) {
     for (let b = a + 1; b < parallelism; b++) {
@@ -217,7 +215,6 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
         latest[t] = outcome.metrics
         collectResults(sinks.collected, outcome.results)
       })
-      clean = true
       status = cancelled ? 'cancelled' : 'finished'
       const ended = Date.now()
       return { collected: sinks.collected, metrics: metrics(), durationMs: ended - started, runMs: ended - Math.min(...finals.map((f) => f.runStartedAt)) }
@@ -234,7 +231,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
       setup.signal?.removeEventListener('abort', cancelAll)
       for (const port of controls) port.close()
       for (const reader of readers.values()) await (await reader.catch(() => undefined))?.close?.()
-      await releaseThreads(pools, clean)
+      await stopThreads(pools)
     }
   })()
   return {
