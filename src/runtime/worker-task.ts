@@ -159,11 +159,32 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
   let allStarted: () => void = () => {}
   const started = new Promise<void>((resolve) => (allStarted = resolve))
   if (init.parallelism === 1) allStarted()
+  const deliver = (from: number, port: MessagePort, message: PeerMessage & { kind: 'batch' | 'watermark' | 'end' }) => {
+    received[from]++
+    if (message.kind === 'batch') {
+      const batch = decodeBatch(message.buffer, { typed: true })
+      task.deliver({ kind: 'batch', node: message.node, channel: message.channel, batch: { values: batch.values, timestamps: batch.timestamps, keys: batch.keys } })
+      port.postMessage({ kind: 'ack' } satisfies PeerMessage)
+    } else task.deliver(message)
+  }
+  // What a peer sends before its 'started' is its start-time output (the end of each source it has no
+  // split of) and is applied at once. What it sends after is run-time data, held until every peer has
+  // started, so every peer's start-time output is applied before any data: otherwise a fast peer's data
+  // can come in on its port before a slow peer's ends on another, and a window's watermark (the minimum
+  // over its channels), so which records are late, would depend on thread timing.
+  const peerStarted = new Array<boolean>(init.parallelism).fill(false)
+  let held: [number, MessagePort, PeerMessage & { kind: 'batch' | 'watermark' | 'end' }][] | undefined = init.parallelism === 1 ? undefined : []
   peers.forEach((port, from) => {
     if (port === null) return
     port.on('message', (message: PeerMessage) => {
       if (message.kind === 'started') {
-        if (++peersStarted === init.parallelism - 1) allStarted()
+        peerStarted[from] = true
+        if (++peersStarted === init.parallelism - 1) {
+          const runTime = held ?? []
+          held = undefined
+          for (const [f, p, m] of runTime) deliver(f, p, m)
+          allStarted()
+        }
         return
       }
       if (message.kind === 'ack') {
@@ -171,12 +192,8 @@ export async function runTask(init: TaskInit): Promise<TaskOutcome> {
         release()
         return
       }
-      received[from]++
-      if (message.kind === 'batch') {
-        const batch = decodeBatch(message.buffer, { typed: true })
-        task.deliver({ kind: 'batch', node: message.node, channel: message.channel, batch: { values: batch.values, timestamps: batch.timestamps, keys: batch.keys } })
-        port.postMessage({ kind: 'ack' } satisfies PeerMessage)
-      } else task.deliver(message)
+      if (held !== undefined && peerStarted[from]) held.push([from, port as MessagePort, message])
+      else deliver(from, port as MessagePort, message)
     })
   })
   task.start()

@@ -2,7 +2,7 @@
 // task — and the key groups it owns — stays on its thread for the life of
 // the job (Piscina would otherwise give each task to the least busy thread).
 import { MessageChannel, type MessagePort } from 'node:worker_threads'
-import { startThreads, stopThreads } from './thread-pool.js'
+import { releaseThreads, takeThreads } from './thread-pool.js'
 import type { JobDefinition, JobGraph, JobParams } from '../stream/dsl/job.js'
 import { StreamConfigError } from '../stream/errors.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
@@ -25,13 +25,14 @@ function restoreInit(content: CheckpointContent | undefined, task: number, paral
 }
 
 /**
- * Unacknowledged batches a task may have towards each peer. 32 hid the stalls
- * of 1024-event batches (a task reads peer messages only when it yields) but
- * made test/runtime/executors.test.ts fail ~1 run in 5 (more data in flight
- * exposes a race between a peer's start-time end and another peer's data);
- * with 4096-event sources 8 is as fast.
+ * Unacknowledged batches a task may have towards each peer. A task reads peer
+ * messages only when it yields (every few ms), so this must cover the batches
+ * a busy task sends between two yields of its peer, or both stall in turn
+ * (at 8 with 1024-event batches, q5 at parallelism 2 spent 10-20% of each
+ * worker idle). More data in flight once exposed a start-up race (see
+ * worker-task.ts, run-time data held until every peer has started).
  */
-const CREDITS = 8
+const CREDITS = 32
 
 export interface WorkerJobSetup {
   job: JobDefinition<any>
@@ -58,7 +59,9 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
   const started = Date.now()
   let status: JobMetrics['status'] = 'running'
   const latest: OperatorMetrics[][] = Array.from({ length: parallelism }, () => [])
-  const pools = startThreads(parallelism)
+  const pools = takeThreads(parallelism)
+  // Every task returned: the threads may serve the next job.
+  let clean = false
   const peers: (MessagePort | null)[][] = Array.from({ length: parallelism }, () => Array(parallelism).fill(null))
   for (let a = 0; a < parallelism; a++) {
     for (let b = a + 1; b < parallelism; b++) {
@@ -216,6 +219,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
         latest[t] = outcome.metrics
         collectResults(sinks.collected, outcome.results)
       })
+      clean = true
       status = cancelled ? 'cancelled' : 'finished'
       const ended = Date.now()
       return { collected: sinks.collected, metrics: metrics(), durationMs: ended - started, runMs: ended - Math.min(...finals.map((f) => f.runStartedAt)) }
@@ -232,7 +236,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
       setup.signal?.removeEventListener('abort', cancelAll)
       for (const port of controls) port.close()
       for (const reader of readers.values()) await (await reader.catch(() => undefined))?.close?.()
-      await stopThreads(pools)
+      await releaseThreads(pools, clean)
     }
   })()
   return {
