@@ -2,14 +2,19 @@
 // a single-thread Piscina pool of its own (so a task — and the key groups it
 // owns — stays on its thread). Starting a thread costs ~0.5-1 s of CPU (tsx
 // compiles the runtime and the job in it) and its code starts cold in the
-// JIT; a thread a job finished with cleanly is kept for a few seconds, so the
+// JIT; a thread a job finished with cleanly is kept for a minute, so the
 // next job in this process (a restart, the next of a series) starts on warm
 // threads. A thread a failed job used is never kept: it may still be busy.
 import { Piscina } from 'piscina'
 
 const WORKER_FILE = new URL('../../workers/job-worker.mjs', import.meta.url)
-/** How long a thread no job uses is kept for the next one (ms). */
-const IDLE_THREAD_MS = 5_000
+/**
+ * How long a thread no job uses is kept for the next one (ms): a minute, as
+ * Java's cached thread pool keeps its idle threads. At 5 s, a series of jobs
+ * with a few seconds of other work between them (the Nexmark bench: q5's RxJS
+ * peer runs ~5 s) started cold every time.
+ */
+const IDLE_THREAD_MS = 60_000
 /**
  * A task allocates a batch's worth of short-lived records at a time: a young
  * generation of twice V8's default cap scavenges half as often (q5 at
