@@ -331,13 +331,7 @@ export class Broker {
   }
 
   private transactionsOf(topic: string, partition: number): PartitionTransactions {
-    const key = `${topic}\u0000${partition}`
-    let state = this.partitionTransactions.get(key)
-    if (!state) {
-      state = new PartitionTransactions()
-      this.partitionTransactions.set(key, state)
-    }
-    return state
+    return perPartition(this.partitionTransactions, topic, partition, () => new PartitionTransactions())
   }
 
   /** The first offset of the oldest open transaction on the partition, or its high watermark. */
@@ -348,13 +342,7 @@ export class Broker {
   }
 
   private tableFor(topic: string, partition: number): ProducerStateTable {
-    const key = `${topic}\u0000${partition}`
-    let table = this.producerStates.get(key)
-    if (!table) {
-      table = new ProducerStateTable()
-      this.producerStates.set(key, table)
-    }
-    return table
+    return perPartition(this.producerStates, topic, partition, () => new ProducerStateTable())
   }
 
   // ------------------------------------------------------------------ fetch
@@ -541,4 +529,15 @@ function batchesBefore(records: Uint8Array, endOffset: number): Uint8Array {
     at += size
   }
   return at === records.length ? records : records.subarray(0, at)
+}
+
+/** The entry of `map` for one partition (keyed topic NUL partition), created on first use. */
+function perPartition<T>(map: Map<string, T>, topic: string, partition: number, create: () => T): T {
+  const key = `${topic}\u0000${partition}`
+  let entry = map.get(key)
+  if (entry === undefined) {
+    entry = create()
+    map.set(key, entry)
+  }
+  return entry
 }
