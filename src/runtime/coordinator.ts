@@ -23,7 +23,7 @@ export class CoordinatorSinks {
   ) {}
 
   get context(): SinkContext {
-    return { eddy: this.eddy, collected: this.collected, guarantee: this.guarantee }
+    return { eddy: this.eddy, collected: this.collected, guarantee: this.guarantee, job: this.graph.name }
   }
 
   /** Opens every coordinator-run sink before any task starts. */

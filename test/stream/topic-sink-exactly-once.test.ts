@@ -135,7 +135,7 @@ describe('exactly-once topic sink', () => {
     const values = await committedValues(eddy, 'eo-out')
     expect(values.length).toBe(count)
     expect(new Set(values).size).toBe(count)
-    expect(eddy.broker.transactions.describe('eddy-sink:eo-out')!.sequence).toBeGreaterThan(1)
+    expect(eddy.broker.transactions.describe('eddy-sink:eo-topic:eo-out')!.sequence).toBeGreaterThan(1)
 
     // A bounded job reading the output ends although the log ends in a commit marker, and with a transaction
     // left open (its records are past the last stable offset, the bound) it reads exactly the committed records.

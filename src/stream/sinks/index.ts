@@ -82,8 +82,9 @@ export interface TopicSinkOptions<T> {
   exactlyOnce?: boolean
   /**
    * The transactional id (stable across restarts: a restarted job fences its
-   * zombie with it). Default `eddy-sink:<topic>`; two jobs writing the same
-   * topic exactly-once need different ids.
+   * zombie with it). Default `eddy-sink:<job>:<topic>` (`eddy-sink:<topic>`
+   * when opened outside a job); two sinks of one job writing the same topic
+   * exactly-once need their own ids.
    */
   transactionalId?: string
   /** Transactions open longer are aborted by the broker (default 900 000 ms, the broker's maximum): keep it above the checkpoint interval. */
@@ -119,7 +120,7 @@ function topic<T>(name: string, options: TopicSinkOptions<T> = {}): SinkSpec<T> 
         return records
       }
       if (options.exactlyOnce ?? context.guarantee === 'exactly-once') {
-        const transactionalId = options.transactionalId ?? `eddy-sink:${name}`
+        const transactionalId = options.transactionalId ?? (context.job === undefined ? `eddy-sink:${name}` : `eddy-sink:${context.job}:${name}`)
         const producerOptions = { ...options.producer, transactionalId, transactionTimeoutMs: options.transactionTimeoutMs ?? 900_000 }
         return new TransactionalTopicWriter({
           topic: name,

@@ -60,6 +60,8 @@ export interface SinkContext {
    * can write either way should write directly then.
    */
   readonly guarantee?: 'at-most-once' | 'at-least-once' | 'exactly-once'
+  /** The running job's name (stable across restarts), e.g. to derive a transactional id. */
+  readonly job?: string
 }
 
 export interface SinkSpec<T> {
