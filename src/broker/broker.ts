@@ -111,6 +111,8 @@ export class Broker {
   private transactionCoordinator?: TransactionCoordinator
   /** Per partition key: open transactions, last stable offset and aborted transactions. */
   private readonly partitionTransactions = new Map<string, PartitionTransactions>()
+  /** Topics being auto-created, so concurrent first sends share one creation. */
+  private readonly autoCreations = new Map<string, Promise<number>>()
 
   constructor(
     readonly topics: BrokerTopics,
@@ -212,9 +214,22 @@ export class Broker {
     const existing = this.topics.partitionCount(name)
     if (existing !== undefined) return existing
     if (!this.options.autoCreateTopics) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic "${name}"`)
-    const partitions = this.options.defaultPartitions ?? 1
-    await this.topics.create(name, partitions)
-    return partitions
+    // Two producers sending to a new topic at once share one creation (the second would otherwise fail with TOPIC_ALREADY_EXISTS).
+    let creating = this.autoCreations.get(name)
+    if (creating === undefined) {
+      const partitions = this.options.defaultPartitions ?? 1
+      creating = this.topics.create(name, partitions).then(
+        () => partitions,
+        (error: unknown) => {
+          const created = this.topics.partitionCount(name)
+          if (created !== undefined) return created
+          throw error
+        },
+      )
+      creating = creating.finally(() => this.autoCreations.delete(name))
+      this.autoCreations.set(name, creating)
+    }
+    return creating
   }
 
   partitionCount(topic: string): number | undefined {

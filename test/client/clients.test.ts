@@ -42,6 +42,16 @@ async function pollUntil(consumers: Consumer[], done: () => boolean, timeoutMs =
 }
 
 describe('producer', () => {
+  it('auto-creates a topic once when several producers send to it first at the same time', async () => {
+    const eddy = await newEddy()
+    const producers = Array.from({ length: 4 }, () => eddy.producer({ lingerMs: 0 }))
+    const sent = await Promise.all(producers.map((p, i) => p.send('fresh', { value: `from ${i}` })))
+    expect(sent.every((m) => m.partition === 0)).toBe(true)
+    expect(new Set(sent.map((m) => m.offset)).size).toBe(4)
+    expect(eddy.broker.partitionCount('fresh')).toBe(1)
+    await Promise.all(producers.map((p) => p.close()))
+  })
+
   // Keyed records land where Kafka's default partitioner puts them, and keep per-key order.
   it('places keys like Kafka and keeps per-key order', async () => {
     const eddy = await newEddy()

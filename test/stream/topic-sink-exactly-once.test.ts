@@ -155,6 +155,29 @@ describe('exactly-once topic sink', () => {
   })
 })
 
+describe('exactly-once topic sink, two jobs', () => {
+  it('two jobs writing one topic exactly-once at the same time get their own transactional ids and do not fence each other', async () => {
+    const eddy = await newEddy()
+    const writer = (name: string, offset: number) =>
+      defineJob<{ count: number }>({
+        name,
+        build(env, params) {
+          env
+            .source(sources.generator({ generate: (i) => ({ id: offset + i, ts: i }), count: params.count, ratePerSecond: 20_000, timestamp: (r) => r.ts, batchSize: 100, splits: 1 }))
+            .map((r) => String(r.id))
+            .sink(sinks.topic<string>('shared-out', { format: 'string' }))
+        },
+      })
+    const run = (name: string, offset: number) => runJob(writer(name, offset), { eddy, params: { count: 1_000 }, guarantee: 'exactly-once', checkpointIntervalMs: 20, executor: 'inline' })
+    await Promise.all([run('writer-a', 0), run('writer-b', 1_000_000)])
+    const values = await committedValues(eddy, 'shared-out')
+    expect(values.length).toBe(2_000)
+    expect(new Set(values).size).toBe(2_000)
+    expect(eddy.broker.transactions.describe('eddy-sink:writer-a:shared-out')).toBeDefined()
+    expect(eddy.broker.transactions.describe('eddy-sink:writer-b:shared-out')).toBeDefined()
+  }, 30_000)
+})
+
 describe('exactly-once topic sink across SIGKILL', () => {
   it('a new process commits the transaction a killed one prepared, and aborts what a killed one wrote after it', async () => {
     // Process 1 prepares checkpoint 2 and is killed before commit; this process recovers it (committed).
