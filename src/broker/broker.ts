@@ -204,8 +204,8 @@ export class Broker {
     this.assertOpen()
     if (name.startsWith('__')) throw new KafkaError('INVALID_TOPIC_EXCEPTION', `internal topic "${name}" cannot be deleted`)
     await this.topics.delete(name)
-    for (const key of [...this.producerStates.keys()]) if (key.startsWith(`${name}\u0000`)) this.producerStates.delete(key)
-    for (const key of [...this.partitionTransactions.keys()]) if (key.startsWith(`${name}\u0000`)) this.partitionTransactions.delete(key)
+    const prefix = topicKeyPrefix(name)
+    for (const map of [this.producerStates, this.partitionTransactions]) for (const key of [...map.keys()]) if (key.startsWith(prefix)) map.delete(key)
     await this.offsets().deleteTopic(name)
   }
 
@@ -267,7 +267,7 @@ export class Broker {
       const detail = error instanceof CorruptBatchError ? error.message : String(error)
       return Promise.reject(new KafkaError('CORRUPT_MESSAGE', `${topic}-${partition}: ${detail}`))
     }
-    const key = `${topic}\u0000${partition}`
+    const key = partitionKey(topic, partition)
     if (header.producerId < 0) {
       // No producer id, no sequence state to check: straight to the log, whose queue keeps call order and
       // writes what is queued together. Waiting for the previous append first would let one slow turn of the
@@ -299,6 +299,11 @@ export class Broker {
       this.wakeFetchers(key, log.logEndOffset())
       return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: false }
     }
+    return this.inAppendOrder(key, run)
+  }
+
+  /** Runs `run` after every earlier idempotent append or marker of the partition `key` has settled. */
+  private inAppendOrder<T>(key: string, run: () => Promise<T>): Promise<T> {
     const previous = this.appendChains.get(key) ?? Promise.resolve()
     const next = previous.then(run, run)
     this.appendChains.set(
@@ -320,7 +325,7 @@ export class Broker {
    * again after a crash writes no second marker).
    */
   private writeMarker(topic: string, partition: number, producerId: number, producerEpoch: number, kind: MarkerKind): Promise<void> {
-    const key = `${topic}\u0000${partition}`
+    const key = partitionKey(topic, partition)
     let log: BrokerPartition
     try {
       log = this.partitionLog(topic, partition)
@@ -336,13 +341,7 @@ export class Broker {
       transactions.onMarker(producerId, kind, result.baseOffset)
       this.wakeFetchers(key, log.logEndOffset())
     }
-    const previous = this.appendChains.get(key) ?? Promise.resolve()
-    const next = previous.then(run, run)
-    this.appendChains.set(
-      key,
-      next.catch(() => undefined),
-    )
-    return next
+    return this.inAppendOrder(key, run)
   }
 
   private transactionsOf(topic: string, partition: number): PartitionTransactions {
@@ -353,7 +352,7 @@ export class Broker {
   lastStableOffset(topic: string, partition: number): number {
     const log = this.partitionLog(topic, partition)
     const end = log.logEndOffset()
-    return this.partitionTransactions.get(`${topic}\u0000${partition}`)?.lastStableOffset(end) ?? end
+    return this.partitionTransactions.get(partitionKey(topic, partition))?.lastStableOffset(end) ?? end
   }
 
   private tableFor(topic: string, partition: number): ProducerStateTable {
@@ -393,7 +392,7 @@ export class Broker {
         continue
       }
       const highWatermark = log.logEndOffset()
-      const transactions = this.partitionTransactions.get(`${r.topic}\u0000${r.partition}`)
+      const transactions = this.partitionTransactions.get(partitionKey(r.topic, r.partition))
       const lastStableOffset = transactions?.lastStableOffset(highWatermark) ?? highWatermark
       const base = { topic: r.topic, partition: r.partition, highWatermark, lastStableOffset, logStartOffset: log.logStartOffset() }
       if (r.offset < log.logStartOffset() || r.offset > highWatermark) {
@@ -437,7 +436,7 @@ export class Broker {
   private waitForData(requests: readonly FetchRequest[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const offsets = new Map<string, number>()
     for (const r of requests) {
-      const key = `${r.topic}\u0000${r.partition}`
+      const key = partitionKey(r.topic, r.partition)
       const asked = offsets.get(key)
       offsets.set(key, asked === undefined ? r.offset : Math.min(asked, r.offset))
     }
@@ -548,11 +547,20 @@ function batchesBefore(records: Uint8Array, endOffset: number): Uint8Array {
 
 /** The entry of `map` for one partition (keyed topic NUL partition), created on first use. */
 function perPartition<T>(map: Map<string, T>, topic: string, partition: number, create: () => T): T {
-  const key = `${topic}\u0000${partition}`
+  const key = partitionKey(topic, partition)
   let entry = map.get(key)
   if (entry === undefined) {
     entry = create()
     map.set(key, entry)
   }
   return entry
+}
+
+/** The key of one partition in the broker's per-partition maps: topic NUL partition (a topic's keys start with `topicKeyPrefix`). */
+function partitionKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
+}
+
+function topicKeyPrefix(topic: string): string {
+  return `${topic}\u0000`
 }
