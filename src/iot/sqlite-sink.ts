@@ -1,5 +1,6 @@
 // The IoT job's window rows as a stream sink: table sensor_minute in a SQLite
-// file (src/connect/sqlite.ts), written exactly once per checkpoint.
+// file through sinks.sqlite (src/connect/sqlite-upsert.ts, protocol
+// 'checkpoint'), written exactly once per checkpoint.
 //
 // The writer buffers the rows it is given. When the runtime completes a
 // checkpoint it calls `checkpoint({ id, bytes })`, and the buffered rows are
@@ -16,7 +17,9 @@
 // checkpoints, such as `npm start`, whose cancelled run fires its open windows
 // early — those partial rows must not reach the table; the restarted job
 // recomputes them whole).
-import { openSensorMinuteSink, type SensorMinuteRow, type SqliteWindowSink } from '../connect/sqlite.js'
+import { SENSOR_MINUTE_TABLE, type SensorMinuteRow } from '../connect/sqlite.js'
+import { sqliteSink } from '../connect/sqlite-upsert.js'
+import { readSqliteCheckpointNow } from '../connect/sqlite-upsert-writer.js'
 import type { SinkSpec, SinkWriter } from '../stream/sinks/spec.js'
 
 export type { SensorMinuteRow } from '../connect/sqlite.js'
@@ -43,52 +46,21 @@ export interface SensorMinuteWriter extends SinkWriter<SensorMinuteRow> {
   readonly buffered: number
 }
 
-/** The sink: one SQLite connection, opened by the runtime when the job starts, closed when it ends. */
+/** The sink: sinks.sqlite on table sensor_minute with protocol 'checkpoint' (the rows and the job's checkpoint in one transaction). */
 export function sensorMinuteSink(options: SensorMinuteSinkOptions): SinkSpec<SensorMinuteRow> {
   if (typeof options?.path !== 'string' || options.path === '') throw new TypeError('sensorMinuteSink needs the database file path')
   const atClose = options.atClose ?? 'write'
   if (atClose !== 'write' && atClose !== 'discard') throw new TypeError(`sensorMinuteSink atClose must be 'write' or 'discard', got ${String(atClose)}`)
-  return {
-    kind: 'sqlite',
-    name: 'sink(sqlite sensor_minute)',
-    runsIn: 'coordinator',
-    open(): SensorMinuteWriter {
-      const sink: SqliteWindowSink<SensorMinuteRow> = openSensorMinuteSink(options.path)
-      let buffer: SensorMinuteRow[] = []
-      let closed = false
-      return {
-        get buffered() {
-          return buffer.length
-        },
-        write(batch) {
-          if (closed) throw new Error('the sensor_minute sink is closed')
-          for (const row of batch.values) buffer.push(row)
-        },
-        async checkpoint(checkpoint) {
-          if (closed) throw new Error('the sensor_minute sink is closed')
-          const rows = buffer
-          // One transaction: the rows and the checkpoint. On failure the rows stay buffered.
-          const result = sink.writeBatch(rows, { checkpointId: checkpoint.id, state: checkpoint.bytes, ...(checkpoint.offsets ? { offsets: checkpoint.offsets } : {}) })
-          if (result.skipped) {
-            const last = sink.lastCheckpoint()?.checkpointId
-            throw new Error(`checkpoint ${checkpoint.id} is not newer than checkpoint ${last}, already committed to ${options.path}: was the job restored from an older checkpoint?`)
-          }
-          buffer = []
-          options.onCommit?.({ checkpointId: checkpoint.id, rows: rows.length })
-        },
-        close() {
-          if (closed) return
-          closed = true
-          try {
-            if (atClose === 'write' && buffer.length > 0) sink.writeBatch(buffer)
-            buffer = []
-          } finally {
-            sink.close()
-          }
-        },
-      }
-    },
-  }
+  const { table, keys, values } = SENSOR_MINUTE_TABLE
+  return sqliteSink<SensorMinuteRow>({
+    path: options.path,
+    table,
+    key: Object.keys(keys),
+    columns: { ...keys, ...values },
+    protocol: 'checkpoint',
+    atClose,
+    ...(options.onCommit ? { onCommit: options.onCommit } : {}),
+  })
 }
 
 /** The window result the job produces for each sensor and minute, as a table row. */
@@ -99,12 +71,5 @@ export function sensorMinuteRow(result: { key: string | number; windowStart: num
 
 /** The last checkpoint committed to the database at `path` (undefined for a new or checkpoint-less file). */
 export function readLastCheckpoint(path: string): (JobCheckpoint & { committedAt: number }) | undefined {
-  const sink = openSensorMinuteSink(path)
-  try {
-    const last = sink.lastCheckpoint()
-    if (last === undefined || last.state === undefined) return undefined
-    return { id: last.checkpointId, bytes: last.state, committedAt: last.committedAt }
-  } finally {
-    sink.close()
-  }
+  return readSqliteCheckpointNow(path, SENSOR_MINUTE_TABLE.table)
 }
