@@ -2,7 +2,7 @@
 // One split: the process function's running totals depend on per-key arrival order, which is fixed only with one split.
 // process function with state, over a rate-limited generator, into a sink
 // that commits only with checkpoints (as a transactional database sink does).
-import { agg, defineJob, sources, windows, type SinkSpec } from '../../../src/index.js'
+import { agg, defineJob, sources, windows, type DataStream, type SinkSpec } from '../../../src/index.js'
 
 /** A "database": what a sink committed, checkpoint by checkpoint (with the checkpoint's bytes, as a real sink stores them). */
 export interface Store {
@@ -52,25 +52,30 @@ export function transactionalSink(name: string): SinkSpec<unknown> {
   }
 }
 
+/** The pipeline both checkpointed and recovery jobs run: per-sensor tumbling-window count and sum into `windowSink`, and a keyed running total (emitted every 5 s of event time) into `runningSink`. */
+export function sensorPipeline(readings: DataStream<{ sensor: number; ts: number; value: number }>, windowSink: SinkSpec<any>, runningSink: SinkSpec<any>): void {
+  readings
+    .keyBy((r) => r.sensor)
+    .window(windows.tumbling({ size: 10_000 }))
+    .aggregate({ n: agg.count(), sum: agg.sum((r: { value: number }) => r.value) })
+    .sink(windowSink)
+  readings
+    .keyBy((r) => r.sensor)
+    .process<{ sensor: number; running: number; ts: number }>({
+      processElement(r, ctx) {
+        const total = ctx.state.value('total', 0)
+        total.set(total.get() + r.value)
+        if (r.ts % 5_000 === 0) ctx.emit({ sensor: r.sensor, running: total.get(), ts: r.ts })
+      },
+    })
+    .sink(runningSink)
+}
+
 export default defineJob<{ count: number; rate: number; store: string }>({
   name: 'checkpointed',
   module: import.meta.url,
   build(env, params) {
     const readings = env.source(sources.generator({ generate: (i) => ({ sensor: i % 17, ts: i * 50, value: (i * 7) % 101 }), count: params.count, ratePerSecond: params.rate, timestamp: (r) => r.ts, batchSize: 200, splits: 1 }))
-    readings
-      .keyBy((r) => r.sensor)
-      .window(windows.tumbling({ size: 10_000 }))
-      .aggregate({ n: agg.count(), sum: agg.sum((r: { value: number }) => r.value) })
-      .sink(transactionalSink(params.store) as SinkSpec<any>)
-    readings
-      .keyBy((r) => r.sensor)
-      .process<{ sensor: number; running: number; ts: number }>({
-        processElement(r, ctx) {
-          const total = ctx.state.value('total', 0)
-          total.set(total.get() + r.value)
-          if (r.ts % 5_000 === 0) ctx.emit({ sensor: r.sensor, running: total.get(), ts: r.ts })
-        },
-      })
-      .sink(transactionalSink(`${params.store}-running`) as SinkSpec<any>)
+    sensorPipeline(readings, transactionalSink(params.store) as SinkSpec<any>, transactionalSink(`${params.store}-running`) as SinkSpec<any>)
   },
 })

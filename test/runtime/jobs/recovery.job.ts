@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { isMainThread } from 'node:worker_threads'
-import { agg, defineJob, sinks, sources, windows, type SinkSpec } from '../../../src/index.js'
+import { defineJob, sinks, sources, type SinkSpec } from '../../../src/index.js'
+import { sensorPipeline } from './checkpointed.job.js'
 
 /** What a transactional database holds: committed transactions, and prepared ones not yet committed. */
 export interface Ledger {
@@ -209,20 +210,6 @@ export default defineJob<RecoveryParams>({
     // Two ledgers, one per sink: each sink is its own transactional database.
     const sink = (part: string): SinkSpec<any> =>
       params.collect ? sinks.collect<any>('out') : params.taskSinkDir !== undefined ? (taskTwoPhaseSink(params.taskSinkDir, part) as SinkSpec<any>) : (twoPhaseSink(`${params.ledger}/${part}`) as SinkSpec<any>)
-    readings
-      .keyBy((r) => r.sensor)
-      .window(windows.tumbling({ size: 10_000 }))
-      .aggregate({ n: agg.count(), sum: agg.sum((r: { value: number }) => r.value) })
-      .sink(sink('windows'))
-    readings
-      .keyBy((r) => r.sensor)
-      .process<{ sensor: number; running: number; ts: number }>({
-        processElement(r, ctx) {
-          const total = ctx.state.value('total', 0)
-          total.set(total.get() + r.value)
-          if (r.ts % 5_000 === 0) ctx.emit({ sensor: r.sensor, running: total.get(), ts: r.ts })
-        },
-      })
-      .sink(sink('running'))
+    sensorPipeline(readings, sink('windows'), sink('running'))
   },
 })
