@@ -1,9 +1,7 @@
-// What a task needs to resume: its part of a checkpoint (state and split
-// positions, through restoreFor — key groups move between tasks when the
-// parallelism changed) and the prepared bytes its task-run sinks recover().
-// Portable: used by both executors.
-import { restoreFor, type CheckpointContent } from './checkpoint.js'
-import type { TaskRestore } from './task.js'
+// What a task's sinks need to resume: the prepared bytes its task-run sinks
+// recover() (its state and split positions come from restoreFor in
+// checkpoint.ts). Portable: used by both executors.
+import type { CheckpointContent } from './checkpoint.js'
 
 /** Where a job resumes from: the checkpoint's id and every sink's prepare() result (id 0, nothing prepared: a restart with no checkpoint yet). */
 export interface RecoverPoint {
@@ -13,11 +11,6 @@ export interface RecoverPoint {
 
 export function recoverPointOf(content: CheckpointContent): RecoverPoint {
   return { checkpointId: content.id, prepared: content.prepared ?? [] }
-}
-
-/** Task `task`'s part of a checkpoint at `parallelism` tasks. */
-export function restoreForTask(content: CheckpointContent, task: number, parallelism: number): TaskRestore {
-  return restoreFor(content, task, parallelism)
 }
 
 /**

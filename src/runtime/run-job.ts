@@ -11,9 +11,9 @@ import type { ExchangeMessage } from './keyed-nodes.js'
 import type { JobMetrics } from './metrics.js'
 import { Task, type TaskHost } from './task.js'
 import { defaultAggregatorFactory } from './aggregators.js'
-import { CheckpointCoordinator, decodeCheckpoint, type Checkpoint, type CheckpointContent, type CheckpointCoordinatorOptions, type CheckpointRequest } from './checkpoint.js'
+import { CheckpointCoordinator, decodeCheckpoint, restoreFor, type Checkpoint, type CheckpointContent, type CheckpointCoordinatorOptions, type CheckpointRequest } from './checkpoint.js'
 import type { DeliveryGuarantee } from './task.js'
-import { restoreForTask, taskPrepared, type RecoverPoint } from './recovery.js'
+import { recoverPointOf, taskPrepared, type RecoverPoint } from './recovery.js'
 import { operatorUids, prepareRestore } from './rescale.js'
 import { checkGuarantee, checkRestart, superviseJob, type RestartStrategy } from './supervisor.js'
 
@@ -169,15 +169,13 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
     timeoutMs: options.checkpoints?.timeoutMs,
     idFloor: store === undefined ? 0 : ((await store.ids())[0] ?? 0),
   }
-  const attempt = async (restore: CheckpointContent | undefined, recoverFrom: RecoverPoint | undefined): Promise<AttemptHandle> => {
+  const attempt = async (restore: CheckpointContent | undefined, restarted: boolean): Promise<AttemptHandle> => {
     const graph = buildGraph(job, params)
     const splitCounts = await planSplits(graph, parallelism, sourceContext)
-    // State matched to this version of the job's operators by uid, before any sink opens (rescale.ts); tasks regroup keyed state by key group.
-    if (restore !== undefined) {
-      restore = prepareRestore(restore, { graph, parallelism, maxParallelism, splitCounts, allowNonRestoredState: options.allowNonRestoredState })
-      // The sinks' prepared bytes under this job's sink ids too.
-      if (recoverFrom !== undefined && recoverFrom.checkpointId === restore.id) recoverFrom = { ...recoverFrom, prepared: restore.prepared ?? [] }
-    }
+    // State (and the sinks' prepared bytes) matched to this version of the job's operators by uid, before any sink opens (rescale.ts); tasks regroup keyed state by key group.
+    if (restore !== undefined) restore = prepareRestore(restore, { graph, parallelism, maxParallelism, splitCounts, allowNonRestoredState: options.allowNonRestoredState })
+    // Sinks recover on every restore, and on a restart with no checkpoint yet (id 0, nothing prepared: they discard what they left open).
+    const recoverFrom: RecoverPoint | undefined = restore !== undefined ? recoverPointOf(restore) : restarted ? { checkpointId: 0, prepared: [] } : undefined
     const sinks = new CoordinatorSinks(graph, parallelism, options.eddy, collected, guarantee)
     await sinks.openAll()
     if (recoverFrom !== undefined) await sinks.recoverAll(recoverFrom.checkpointId, recoverFrom.prepared)
@@ -277,7 +275,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<Atte
       exchange,
       splitCounts,
       sink: async (node) => sinks.handleFor(node),
-      restore: setup.restore === undefined ? undefined : restoreForTask(setup.restore, t, parallelism),
+      restore: setup.restore === undefined ? undefined : restoreFor(setup.restore, t, parallelism),
       guarantee: setup.guarantee,
       recoverSinks: setup.recoverFrom === undefined ? undefined : { checkpointId: setup.recoverFrom.checkpointId, prepared: taskPrepared(setup.recoverFrom, t, parallelism) },
       openSplit: async (node, split, splits, from) => {

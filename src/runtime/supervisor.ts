@@ -6,7 +6,6 @@
 // savepoints. Portable: the savepoint file is written through a lazy import.
 import { StreamConfigError } from '../stream/errors.js'
 import type { Checkpoint, CheckpointContent } from './checkpoint.js'
-import { recoverPointOf, type RecoverPoint } from './recovery.js'
 import type { AttemptHandle, JobHandle, JobResult, Savepoint } from './run-job.js'
 import type { DeliveryGuarantee } from './task.js'
 
@@ -55,8 +54,8 @@ export class JobFailedError extends Error {
 
 export interface SupervisorSetup {
   name: string
-  /** Starts an attempt from `restore` (undefined: from the beginning); `recoverFrom` is set whenever sinks must recover first. */
-  attempt(restore: CheckpointContent | undefined, recoverFrom: RecoverPoint | undefined): Promise<AttemptHandle>
+  /** Starts an attempt from `restore` (undefined: from the beginning); `restarted` after a failure (sinks recover even with no checkpoint). */
+  attempt(restore: CheckpointContent | undefined, restarted: boolean): Promise<AttemptHandle>
   /** The checkpoint the first attempt resumes from (a restore option, or the store's newest). */
   initial: CheckpointContent | undefined
   restart: RestartStrategy | undefined
@@ -72,7 +71,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
 export async function superviseJob(setup: SupervisorSetup): Promise<JobHandle> {
-  let current = await setup.attempt(setup.initial, setup.initial === undefined ? undefined : recoverPointOf(setup.initial))
+  let current = await setup.attempt(setup.initial, false)
   let restarts = 0
   // Set by cancel and stop-with-savepoint: a failure after it is not restarted.
   let stopping = false
@@ -101,8 +100,7 @@ export async function superviseJob(setup: SupervisorSetup): Promise<JobHandle> {
         await sleep(setup.restart!.delayMs)
         if (stopping || setup.signal?.aborted) throw failure
         try {
-          const from = await setup.latest()
-          current = await setup.attempt(from, from === undefined ? { checkpointId: 0, prepared: [] } : recoverPointOf(from))
+          current = await setup.attempt(await setup.latest(), true)
           break
         } catch (error) {
           failure = error

@@ -9,18 +9,18 @@ import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import { decodeBatch, encodeBatch } from './codec.js'
 import { collectResults, openSplitHere, type CoordinatorSinks, type MetricsAggregator } from './coordinator.js'
 import type { TaskOutcome } from './worker-task.js'
-import { CheckpointCoordinator, type CheckpointContent, type CheckpointCoordinatorOptions } from './checkpoint.js'
+import { CheckpointCoordinator, restoreFor, type CheckpointContent, type CheckpointCoordinatorOptions } from './checkpoint.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
 import type { AttemptHandle, JobResult } from './run-job.js'
 import type { TaskInit, ToCoordinator, ToTask } from './worker-protocol.js'
-import { restoreForTask, taskPrepared, type RecoverPoint } from './recovery.js'
+import { taskPrepared, type RecoverPoint } from './recovery.js'
 import { operatorUids } from './rescale.js'
 import type { DeliveryGuarantee } from './task.js'
 
 /** Task `task`'s part of a checkpoint, as plain data for the worker's init message. */
 function restoreInit(content: CheckpointContent | undefined, task: number, parallelism: number): TaskInit['restore'] {
   if (content === undefined) return undefined
-  const part = restoreForTask(content, task, parallelism)
+  const part = restoreFor(content, task, parallelism)
   return { splits: [...part.splits], state: [...part.state] }
 }
 
