@@ -3,6 +3,9 @@
 
 export type SqliteColumnType = 'TEXT' | 'INTEGER' | 'REAL' | 'BLOB' | 'NUMERIC'
 
+/** The column types the sinks accept (upper case). */
+export const SQLITE_COLUMN_TYPES: ReadonlySet<string> = new Set<SqliteColumnType>(['TEXT', 'INTEGER', 'REAL', 'BLOB', 'NUMERIC'])
+
 /** Column name → SQLite type, in table order. */
 export type SqliteColumns = Record<string, SqliteColumnType>
 
@@ -20,4 +23,3 @@ export function checkIdentifier(name: unknown, what: string): string {
   }
   return name
 }
-

@@ -23,7 +23,7 @@ export function openSqliteTable(options: { path: string; table: string; keys: Sq
   }
 }
 
-/** Shared by both writers: buffering, and close. */
+/** Shared by the writers: buffering, the closed check, and close. */
 function bufferingWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record<string, unknown>>) {
   const state = { buffer: [] as Record<string, unknown>[], closed: false }
   const assertOpen = () => {
@@ -53,19 +53,16 @@ function bufferingWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record
 }
 
 function directWriter<T>(o: CheckedOptions<T>, table: SqliteWindowSink<Record<string, unknown>>): SqliteSinkWriter<T> {
-  let closed = false
+  // Nothing is ever buffered, so the base's close only closes the table.
+  const base = bufferingWriter(o, table)
   return {
     buffered: 0,
     write(batch) {
-      if (closed) throw new Error(`sinks.sqlite: the sink for table "${o.table}" is closed`)
+      base.assertOpen()
       const rows = batch.values.map((value) => o.row(value))
       if (rows.length > 0) table.writeBatch(rows)
     },
-    close() {
-      if (closed) return
-      closed = true
-      table.close()
-    },
+    close: () => base.close(),
   }
 }
 

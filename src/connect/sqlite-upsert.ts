@@ -27,7 +27,7 @@
 //   deterministic results (event-time windows) still end up exactly once.
 import { StreamConfigError } from '../stream/errors.js'
 import type { SinkSpec, SinkWriter } from '../stream/sinks/spec.js'
-import { checkIdentifier, type SqliteColumnType, type SqliteColumns } from './sqlite-identifiers.js'
+import { SQLITE_COLUMN_TYPES, checkIdentifier, type SqliteColumnType, type SqliteColumns } from './sqlite-identifiers.js'
 
 export type { SqliteColumns, SqliteColumnType } from './sqlite-identifiers.js'
 
@@ -65,7 +65,6 @@ export interface SqliteSinkWriter<T> extends SinkWriter<T> {
 }
 
 const OPTION_KEYS = new Set(['path', 'table', 'key', 'columns', 'row', 'protocol', 'sinkId', 'atClose', 'onCommit'])
-const SQLITE_TYPES = new Set(['TEXT', 'INTEGER', 'REAL', 'BLOB', 'NUMERIC'])
 
 /** The options after checking, as the writer uses them. */
 export interface CheckedOptions<T> {
@@ -98,8 +97,8 @@ function checkOptions<T>(options: SqliteSinkOptions<T>): CheckedOptions<T> {
   if (columnNames.length === 0) throw new StreamConfigError(option('columns'), 'names no column')
   for (const [name, type] of Object.entries(options.columns)) {
     wrapIdentifier(option('columns'), name, 'column name')
-    if (typeof type !== 'string' || !SQLITE_TYPES.has(type.toUpperCase())) {
-      throw new StreamConfigError(option('columns'), `column "${name}" has type ${JSON.stringify(type)}; use one of ${[...SQLITE_TYPES].join(', ')}`)
+    if (typeof type !== 'string' || !SQLITE_COLUMN_TYPES.has(type.toUpperCase())) {
+      throw new StreamConfigError(option('columns'), `column "${name}" has type ${JSON.stringify(type)}; use one of ${[...SQLITE_COLUMN_TYPES].join(', ')}`)
     }
   }
   if (!Array.isArray(options.key) || options.key.length === 0) throw new StreamConfigError(option('key'), `must be a non-empty array of column names, got ${JSON.stringify(options.key)}`)

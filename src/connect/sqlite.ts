@@ -11,7 +11,7 @@
 // Durability: WAL journal with synchronous=FULL, so a committed transaction
 // survives power loss, not only a process crash.
 import Database from 'better-sqlite3'
-import { CHECKPOINT_TABLE, checkIdentifier, type SqliteColumnType, type SqliteColumns } from './sqlite-identifiers.js'
+import { CHECKPOINT_TABLE, SQLITE_COLUMN_TYPES, checkIdentifier, type SqliteColumnType, type SqliteColumns } from './sqlite-identifiers.js'
 
 export { checkIdentifier, CHECKPOINT_TABLE } from './sqlite-identifiers.js'
 export type { SqliteColumnType, SqliteColumns } from './sqlite-identifiers.js'
@@ -62,8 +62,6 @@ export interface WriteResult {
   skipped: boolean
   checkpointId?: number
 }
-
-const TYPES = new Set<string>(['TEXT', 'INTEGER', 'REAL', 'BLOB', 'NUMERIC'])
 
 const quote = (name: string) => `"${name}"`
 
@@ -273,8 +271,8 @@ function checkColumns(spec: SqliteColumns, what: string): [string, SqliteColumnT
   return Object.entries(spec).map(([name, type]) => {
     checkIdentifier(name, what + ' name')
     const upper = typeof type === 'string' ? type.toUpperCase() : type
-    if (typeof upper !== 'string' || !TYPES.has(upper)) {
-      throw new Error(`${what} "${name}" has type ${JSON.stringify(type)}; use one of ${[...TYPES].join(', ')}`)
+    if (typeof upper !== 'string' || !SQLITE_COLUMN_TYPES.has(upper)) {
+      throw new Error(`${what} "${name}" has type ${JSON.stringify(type)}; use one of ${[...SQLITE_COLUMN_TYPES].join(', ')}`)
     }
     return [name, upper as SqliteColumnType]
   })
