@@ -35,6 +35,12 @@ export async function opsPerSecond(tasks: Record<string, () => unknown>, timeMs 
   return out
 }
 
+/** The middle value; of an even count, the upper of the two middle ones. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}
+
 export function rateRow(caseName: string, unit: string, ours: number, peer: number, peerName: string, target?: string): BenchRow {
   return { case: caseName, unit, ours, peer, peerName, ratio: ours / peer, target }
 }

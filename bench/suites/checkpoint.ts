@@ -23,7 +23,7 @@ import { mkdtempSync, openSync, closeSync, fsyncSync, rmSync, writeSync } from '
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { rateRow, type BenchRow } from '../lib.js'
+import { median, rateRow, type BenchRow } from '../lib.js'
 import { agg, defineJob, runJob, sinks, startJob, windows, type SourceReader, type SourceSpec } from '../../src/index.js'
 import nexmark from '../nexmark/eddy-jobs.js'
 import { decodeCheckpoint } from '../../src/runtime/checkpoint.js'
@@ -33,11 +33,6 @@ const ROUNDS = Number(process.env.CHECKPOINT_BENCH_ROUNDS ?? 5)
 const KEYS = Number(process.env.CHECKPOINT_BENCH_KEYS ?? 1_000_000)
 const AFTER_RESTORE = 1_000
 const INTERVAL_MS = 1_000
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
 
 const scratch = mkdtempSync(join(tmpdir(), 'eddy-bench-checkpoint-'))
 let runs = 0

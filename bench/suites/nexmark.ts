@@ -9,7 +9,7 @@
 //
 // Events: NEXMARK_EVENTS (default 3,000,000) at 10,000 events/s of event time.
 // Each case runs ROUNDS times; the median is reported.
-import { rateRow, type BenchRow } from '../lib.js'
+import { median, rateRow, type BenchRow } from '../lib.js'
 import { runJob } from '../../src/index.js'
 import { NexmarkGenerator } from '../../src/stream/sources/nexmark.js'
 import { addHash, baselineQueries, type NexmarkQuery, type QueryResult } from '../nexmark/baseline.js'
@@ -27,11 +27,6 @@ const TARGETS: Partial<Record<NexmarkQuery, { baseline: string; rxjs?: string }>
   q2: { baseline: '>= 1.0x' },
   q5: { baseline: '>= 1.5x', rxjs: '>= 3x' },
   q7: { baseline: '>= 1.5x', rxjs: '>= 3x' },
-}
-
-function median(values: number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 function peerRate(run: (source: NexmarkGenerator) => QueryResult): { rate: number; result: QueryResult } {

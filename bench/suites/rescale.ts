@@ -9,7 +9,7 @@
 // old tasks by key group (as a job at parallelism 2 holds them). Each figure
 // is the median of ROUNDS runs.
 import { performance } from 'node:perf_hooks'
-import { type BenchRow } from '../lib.js'
+import { median, type BenchRow } from '../lib.js'
 import { agg, windows } from '../../src/index.js'
 import { PaneWindowAggregator } from '../../src/stream/window/pane-aggregator.js'
 import { keyGroupOf, taskOfKeyGroup } from '../../src/runtime/key-groups.js'
@@ -24,11 +24,6 @@ const ROUNDS = 3
 const BATCH = 50_000
 
 const options = { assigner: windows.tumbling({ size: 60_000 }), aggregate: agg.sum((x: number) => x).fn, allowedLatenessMs: 0, keyOrder: 'arrival' as const }
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
-}
 
 /** One pane snapshot per old task, holding the keys whose key group that task owns. */
 function oldSnapshots(keyCount: number): Uint8Array[] {
