@@ -6,6 +6,7 @@ import { StreamConfigError } from '../stream/errors.js'
 import { inputsOf, type GraphNode } from '../stream/dsl/graph.js'
 import type { JobGraph } from '../stream/dsl/job.js'
 import type { SourceBatch, SourceReader } from '../stream/sources/spec.js'
+import type { DeliveryGuarantee } from '../stream/sinks/spec.js'
 import type { Key } from '../stream/dsl/graph.js'
 import { FilterNode, FlatMapNode, ForwardNode, MapNode, RuntimeNode, type Batch } from './nodes.js'
 import { KeyByNode, WindowNode, type AggregatorFactory, type Exchange, type ExchangeMessage } from './keyed-nodes.js'
@@ -29,8 +30,7 @@ export interface SinkHandle {
   recover?(checkpointId: number, prepared: Uint8Array | undefined): void | Promise<void>
 }
 
-/** The delivery guarantee a job runs under (see docs/checkpoints.md). */
-export type DeliveryGuarantee = 'at-most-once' | 'at-least-once' | 'exactly-once'
+export type { DeliveryGuarantee } from '../stream/sinks/spec.js'
 
 /** Sinks that write nothing anywhere cannot break exactly-once. */
 const OUTPUT_FREE_SINKS = new Set(['discard'])

@@ -49,6 +49,9 @@ export interface SinkWriter<T> {
   result?(): unknown
 }
 
+/** The delivery guarantee a job runs under (see docs/checkpoints.md). */
+export type DeliveryGuarantee = 'at-most-once' | 'at-least-once' | 'exactly-once'
+
 export interface SinkContext {
   /** The embedded Eddy, when the job runs with one. */
   readonly eddy?: unknown
@@ -59,7 +62,7 @@ export interface SinkContext {
    * 'exactly-once' the runtime never calls prepare/commit, so a sink that
    * can write either way should write directly then.
    */
-  readonly guarantee?: 'at-most-once' | 'at-least-once' | 'exactly-once'
+  readonly guarantee?: DeliveryGuarantee
   /** The running job's name (stable across restarts), e.g. to derive a transactional id. */
   readonly job?: string
 }
