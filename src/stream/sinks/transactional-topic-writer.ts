@@ -61,9 +61,8 @@ const utf8Decoder = new TextDecoder()
 export class TransactionalTopicWriter implements SinkWriter<unknown> {
   private producer: TransactionalProducerLike | undefined
   private ready: Promise<void> | undefined
-  /** The handle prepare returned and commit has not yet committed. */
-  private prepared: TransactionHandleLike | undefined
-  private preparedEmpty = false
+  /** Set from prepare to commit: the handle prepare returned (undefined when its transaction was empty). */
+  private pending: { handle: TransactionHandleLike | undefined } | undefined
   /** Records written between prepare and commit: they belong to the next transaction. */
   private held: OutRecord[] = []
   /** Writes run one after another (a write, a prepare and a commit never interleave). */
@@ -75,7 +74,7 @@ export class TransactionalTopicWriter implements SinkWriter<unknown> {
     const records = this.options.toRecords(batch)
     if (records.length === 0) return Promise.resolve()
     return this.serial(async () => {
-      if (this.prepared !== undefined || this.preparedEmpty) {
+      if (this.pending !== undefined) {
         for (const r of records) this.held.push(r)
         return
       }
@@ -89,9 +88,8 @@ export class TransactionalTopicWriter implements SinkWriter<unknown> {
       // A checkpoint after a failed one: its transaction is still open and takes the held records too.
       if (this.held.length > 0) await this.sendHeld()
       const handle = producer.transactionState() === 'in-transaction' ? await producer.prepareTransaction() : undefined
-      this.prepared = handle
-      this.preparedEmpty = handle === undefined
-      return encodePrepared(handle, this.options.transactionalId, checkpointId)
+      this.pending = { handle }
+      return encodePrepared(handle, this.options.transactionalId)
     })
   }
 
@@ -100,13 +98,13 @@ export class TransactionalTopicWriter implements SinkWriter<unknown> {
       const handle = decodePrepared(bytes, this.options.transactionalId, checkpointId)
       const producer = await this.started()
       if (handle !== undefined) {
-        const mine = this.prepared !== undefined && sameTransaction(this.prepared, handle) && producer.transactionState() === 'in-transaction'
+        const open = this.pending?.handle
+        const mine = open !== undefined && sameTransaction(open, handle) && producer.transactionState() === 'in-transaction'
         if (mine) await producer.commitTransaction()
         // Not the one open here: commit it by handle (a no-op when it already was).
         else await producer.commitPreparedTransaction(handle)
       }
-      this.prepared = undefined
-      this.preparedEmpty = false
+      this.pending = undefined
       if (this.held.length > 0) await this.sendHeld()
     })
   }
@@ -116,8 +114,7 @@ export class TransactionalTopicWriter implements SinkWriter<unknown> {
       const handle = bytes === undefined ? undefined : decodePrepared(bytes, this.options.transactionalId, checkpointId)
       // Whatever this writer had is output after the checkpoint: drop it (the new producer's init aborts it).
       this.held = []
-      this.prepared = undefined
-      this.preparedEmpty = false
+      this.pending = undefined
       const producer = this.options.newProducer()
       this.producer = producer
       if (handle !== undefined) await producer.commitPreparedTransaction(handle)
@@ -170,7 +167,7 @@ function sameTransaction(a: TransactionHandleLike, b: TransactionHandleLike): bo
   return a.transactionalId === b.transactionalId && a.producerId === b.producerId && a.producerEpoch === b.producerEpoch && a.sequence === b.sequence
 }
 
-function encodePrepared(handle: TransactionHandleLike | undefined, transactionalId: string, _checkpointId: number): Uint8Array {
+function encodePrepared(handle: TransactionHandleLike | undefined, transactionalId: string): Uint8Array {
   const body = handle ?? { transactionalId, producerId: -1, producerEpoch: -1, sequence: -1 }
   return utf8Encoder.encode(JSON.stringify({ v: PREPARED_TOPIC_TXN_VERSION, transactionalId: body.transactionalId, producerId: body.producerId, producerEpoch: body.producerEpoch, sequence: body.sequence }))
 }
