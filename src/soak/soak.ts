@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import Database from 'better-sqlite3'
+import { CHECKPOINT_TABLE } from '../connect/sqlite-identifiers.js'
 import { Eddy } from '../eddy.js'
 import { DB_FILE, type LifeSettings } from './child-constants.js'
 import { compareWindows, identical, type Comparison } from './compare.js'
@@ -149,7 +150,7 @@ function readRows(dbPath: string): WindowRow[] {
 function lastCheckpointId(dbPath: string): number | undefined {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true })
   try {
-    return (db.prepare('SELECT checkpoint_id FROM eddy_sink_checkpoints WHERE sink = ?').get(TABLE) as { checkpoint_id: number } | undefined)?.checkpoint_id
+    return (db.prepare(`SELECT checkpoint_id FROM ${CHECKPOINT_TABLE} WHERE sink = ?`).get(TABLE) as { checkpoint_id: number } | undefined)?.checkpoint_id
   } finally {
     db.close()
   }
@@ -311,8 +312,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     // (d) Committed outputs against the reference.
     const sqlite = compareSqlite(base)
-    const topic = compareWindows((await readTopic(referenceDir)).rows, (await readTopic(soakDir)).rows)
-    const { undecided } = await readTopic(soakDir)
+    const soakTopic = await readTopic(soakDir)
+    const topic = compareWindows((await readTopic(referenceDir)).rows, soakTopic.rows)
+    const undecided = soakTopic.undecided
     // What the kills left in aborted transactions: there in the log, skipped by read_committed.
     const topicAbortedRecords = (await readTopic(soakDir, 'read_uncommitted')).rows.length - topic.soakWindows
     return {
