@@ -53,7 +53,7 @@ export const WINDOW_COLUMNS = {
 export const WINDOW_KEY = ['kind', 'sensor', 'window_start']
 
 export interface SoakJobParams {
-  /** The SQLite file of the results (and of the job's checkpoints). */
+  /** The SQLite file of the results (and of the id of the checkpoint they belong to). */
   dbPath: string
   /** Input records per second at most (0: as fast as it goes). */
   paceRecordsPerSecond: number
