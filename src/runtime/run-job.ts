@@ -169,8 +169,11 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
     timeoutMs: options.checkpoints?.timeoutMs,
     idFloor: store === undefined ? 0 : ((await store.ids())[0] ?? 0),
   }
+  // The first attempt runs the graph built above; a restart builds a fresh one (sources and sinks keep per-run state in their specs).
+  let unused: JobGraph | undefined = graph
   const attempt = async (restore: CheckpointContent | undefined, restarted: boolean): Promise<AttemptHandle> => {
-    const graph = buildGraph(job, params)
+    const graph = unused ?? buildGraph(job, params)
+    unused = undefined
     const splitCounts = await planSplits(graph, parallelism, sourceContext)
     // State (and the sinks' prepared bytes) matched to this version of the job's operators by uid, before any sink opens (rescale.ts); tasks regroup keyed state by key group.
     if (restore !== undefined) restore = prepareRestore(restore, { graph, parallelism, maxParallelism, splitCounts, allowNonRestoredState: options.allowNonRestoredState })
@@ -247,6 +250,7 @@ interface InlineSetup {
   restore?: CheckpointContent
   microBatchMs?: number
   guarantee: DeliveryGuarantee
+  /** Set on a restore or restart: sinks recover() from it before any write; its id is the last completed checkpoint. */
   recoverFrom?: RecoverPoint
   checkpointOptions: CheckpointCoordinatorOptions
 }
@@ -313,7 +317,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<Atte
         for (const t of tasks) await t.commitSinks(id)
       },
     },
-    setup.restore?.id ?? setup.recoverFrom?.checkpointId,
+    setup.recoverFrom?.checkpointId,
     setup.checkpointOptions,
   )
   const checkpoint = (request?: CheckpointRequest): Promise<Checkpoint> => (status === 'running' ? checkpoints.checkpoint(request) : Promise.reject(new StreamConfigError('checkpoint', `the job is ${status}`)))

@@ -49,7 +49,7 @@ export interface WorkerJobSetup {
   checkpointIntervalMs?: number
   restore?: CheckpointContent
   guarantee: DeliveryGuarantee
-  /** Set on a restore or restart: sinks recover() from it before any write. */
+  /** Set on a restore or restart: sinks recover() from it before any write; its id is the last completed checkpoint. */
   recoverFrom?: RecoverPoint
   checkpointOptions: CheckpointCoordinatorOptions
 }
@@ -198,7 +198,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
         await ask({ type: 'commit', id })
       },
     },
-    setup.restore?.id ?? setup.recoverFrom?.checkpointId,
+    setup.recoverFrom?.checkpointId,
     setup.checkpointOptions,
   )
   checkpoints.every(setup.checkpointIntervalMs, () => status === 'running')
