@@ -158,7 +158,8 @@ export async function startJob(jobOrModule: JobDefinition<any> | string | URL, o
   }
   const store = options.checkpoints?.dir === undefined ? undefined : await (await import('./checkpoint-store.js')).CheckpointStore.open({ dir: options.checkpoints.dir, retain: options.checkpoints.retain })
   const initial = options.restore !== undefined ? await readRestore(options.restore) : store !== undefined && options.resume !== false ? (await store.latest())?.content : undefined
-  if (initial !== undefined) checkRestoreFits(initial, graph.name, maxParallelism)
+  // The rest of what a restore must fit (maxParallelism, operators, splits) prepareRestore checks, for every attempt.
+  if (initial !== undefined && initial.job !== graph.name) throw new StreamConfigError('restore', `the checkpoint is of job "${initial.job}", not "${graph.name}"`)
   // Every attempt shares the collected output, and a restart resumes from the newest checkpoint completed by any attempt.
   const collected = new Map<string, unknown[]>()
   let lastCompleted: Checkpoint | undefined
@@ -223,14 +224,6 @@ async function readRestore(restore: Checkpoint | Uint8Array | string): Promise<C
   if (restore instanceof Uint8Array) return decodeCheckpoint(restore)
   if (restore === null || typeof restore !== 'object' || !(restore.bytes instanceof Uint8Array)) throw new StreamConfigError('restore', 'must be checkpoint bytes, { id, bytes } or a checkpoint file path')
   return decodeCheckpoint(restore.bytes)
-}
-
-function checkRestoreFits(restore: CheckpointContent, name: string, maxParallelism: number): void {
-  if (restore.job !== name) throw new StreamConfigError('restore', `the checkpoint is of job "${restore.job}", not "${name}"`)
-  // Another parallelism is fine: restoreFor regroups keyed state by key group.
-  if (restore.maxParallelism !== maxParallelism) {
-    throw new StreamConfigError('restore', `the checkpoint was taken with maxParallelism ${restore.maxParallelism} (its number of key groups); resume with the same maxParallelism, got ${maxParallelism}`)
-  }
 }
 
 /** Runs a job to its end. */
