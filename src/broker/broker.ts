@@ -13,7 +13,7 @@ import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.j
 import { ProducerStateTable } from './producer-state.js'
 import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
 import type { AppendResult, BrokerPartition, BrokerTopics, PartitionAppendOptions, TopicConfigMap } from './ports.js'
-import { readBatchHeader, batchSizeAt, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
+import { readBatchHeader, wholeBatchSizeAt, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
 import { replayPartition } from './replay.js'
 import { encodeTransactionMarker, readMarkerKind, type MarkerKind } from './transactions/control-record.js'
 import { PartitionTransactions, type AbortedTransaction } from './transactions/partition-transactions.js'
@@ -536,11 +536,8 @@ export class Broker {
 /** The whole batches of `records` that start before `endOffset` (a view, no copy). */
 function batchesBefore(records: Uint8Array, endOffset: number): Uint8Array {
   let at = 0
-  while (at + BATCH_LOG_OVERHEAD <= records.length) {
-    const size = batchSizeAt(records, at)
-    if (size < BATCH_LOG_OVERHEAD || at + size > records.length) break
+  for (let size = 0; (size = wholeBatchSizeAt(records, at)) > 0; at += size) {
     if (readBatchHeader(records, at).baseOffset >= endOffset) break
-    at += size
   }
   return at === records.length ? records : records.subarray(0, at)
 }

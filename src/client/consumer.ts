@@ -15,7 +15,7 @@ import { KafkaError, KafkaErrors } from '../broker/errors.js'
 import { ASSIGNOR_NAMES, createAssignor, tpKey, type AssignorName, type PartitionAssignor, type TopicPartition } from '../broker/assignors/index.js'
 import { memberChanges } from '../broker/assignors/changes.js'
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../broker/group/consumer-protocol.js'
-import { BATCH_LOG_OVERHEAD, batchSizeAt } from '../log/batch-header.js'
+import { wholeBatchSizeAt } from '../log/batch-header.js'
 import { decodeRecordBatch, type DecodedBatch } from '../log/record-batch.js'
 import { deserialize, type Deserializer } from './serde.js'
 import { checkOptions } from './options.js'
@@ -417,9 +417,7 @@ export class Consumer<K = unknown, V = unknown> implements AsyncIterable<Consume
     /** The offset after the skipped batches that follow the last buffered one (-1: none skipped since). */
     let skippedTo = -1
     // Whole batches back to back (as wholeBatches yields them, without a generator).
-    for (let at = 0; at + BATCH_LOG_OVERHEAD <= bytes.length; ) {
-      const size = batchSizeAt(bytes, at)
-      if (size < BATCH_LOG_OVERHEAD || at + size > bytes.length) break
+    for (let at = 0, size = 0; (size = wholeBatchSizeAt(bytes, at)) > 0; ) {
       const stored = bytes.subarray(at, at + size)
       at += size
       // The log verified every batch's CRC as it read it; checking again here would double the cost.

@@ -140,12 +140,18 @@ export function batchSizeAt(bytes: Uint8Array, at = 0): number {
  * Fetch returns them), as views; a cut-short trailing batch is not yielded.
  */
 export function* wholeBatches(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let at = 0; at + BATCH_LOG_OVERHEAD <= bytes.length; ) {
-    const size = batchSizeAt(bytes, at)
-    if (size < BATCH_LOG_OVERHEAD || at + size > bytes.length) return
-    yield bytes.subarray(at, at + size)
-    at += size
-  }
+  for (let at = 0, size = 0; (size = wholeBatchSizeAt(bytes, at)) > 0; at += size) yield bytes.subarray(at, at + size)
+}
+
+/**
+ * The size of the complete batch starting at `at` in stored batches back to
+ * back, or 0 when none does (the end, a cut-short batch or a bad length): the
+ * step of wholeBatches, for loops that walk batches without a generator.
+ */
+export function wholeBatchSizeAt(bytes: Uint8Array, at: number): number {
+  if (at + BATCH_LOG_OVERHEAD > bytes.length) return 0
+  const size = batchSizeAt(bytes, at)
+  return size < BATCH_LOG_OVERHEAD || at + size > bytes.length ? 0 : size
 }
 
 /** CRC-32C over attributes..end, as stored in the crc field. */

@@ -16,7 +16,7 @@
 // read stopped at, so the batches read and the aborted transactions listed
 // stay right; the LSO is refreshed like the high watermark.
 import { FETCH_READ_SLACK_BYTES, type Broker, type FetchRequest as BrokerFetchRequest, type FetchResponse as BrokerFetchResponse, type IsolationLevel } from '../../../broker/broker.js'
-import { batchSizeAt, BATCH_LOG_OVERHEAD, readBatchHeader } from '../../../log/batch-header.js'
+import { readBatchHeader, wholeBatchSizeAt } from '../../../log/batch-header.js'
 import type { ReadBufferPool } from './read-buffers.js'
 
 /** Largest response that is followed by a readahead of the same size (memory held per connection). */
@@ -49,12 +49,9 @@ export function continuation(wanted: readonly BrokerFetchRequest[], results: rea
 /** The offset after the last whole batch in `records`. */
 function offsetAfter(records: Uint8Array, fallback: number): number {
   let next = fallback
-  for (let at = 0; records.length - at >= BATCH_LOG_OVERHEAD; ) {
-    const size = batchSizeAt(records, at)
-    if (size < BATCH_LOG_OVERHEAD || at + size > records.length) break
+  for (let at = 0, size = 0; (size = wholeBatchSizeAt(records, at)) > 0; at += size) {
     const header = readBatchHeader(records, at)
     next = header.baseOffset + header.lastOffsetDelta + 1
-    at += size
   }
   return next
 }
