@@ -15,7 +15,7 @@ export function openSqliteWriter<T>(o: CheckedOptions<T>, protocol: SqliteSinkPr
 }
 
 /** Opens the table, turning "not a database" and the like into an error that names the file. */
-export function openSqliteTable(options: { path: string; table: string; keys: SqliteColumns; values: SqliteColumns; sinkId?: string }): SqliteWindowSink<Record<string, unknown>> {
+function openSqliteTable(options: { path: string; table: string; keys: SqliteColumns; values: SqliteColumns; sinkId?: string }): SqliteWindowSink<Record<string, unknown>> {
   try {
     return SqliteWindowSink.open<Record<string, unknown>>(options)
   } catch (error) {
