@@ -124,6 +124,8 @@ export class Producer {
   private readonly bufferPool: Uint8Array[] = []
   /** How many buffers the pool keeps: BUFFER_POOL_BYTES_MAX of them at this producer's batch size (at least 4). */
   private readonly bufferPoolMax: number
+  /** Bytes of each pooled buffer: a header, batchSize and BUFFER_SLACK_BYTES. */
+  private readonly bufferCapacity: number
   /** Column arrays of encoded batches, for the next batches to fill (no per-batch array growth). */
   private readonly columnPool: Columns[] = []
   /** placeAll's per-call working columns (it never awaits, so one set serves every call). */
@@ -155,7 +157,8 @@ export class Producer {
     if (this.idempotent && this.acks !== -1) throw new RangeError(`an idempotent producer needs acks 'all' (got ${String(acks)}), as in Kafka`)
     this.lingerMs = nonNegative('lingerMs', options.lingerMs ?? 0)
     this.batchSize = nonNegative('batchSize', options.batchSize ?? 16_384)
-    this.bufferPoolMax = Math.max(4, Math.floor(BUFFER_POOL_BYTES_MAX / (BATCH_HEADER_BYTES + this.batchSize + BUFFER_SLACK_BYTES)))
+    this.bufferCapacity = BATCH_HEADER_BYTES + this.batchSize + BUFFER_SLACK_BYTES
+    this.bufferPoolMax = Math.max(4, Math.floor(BUFFER_POOL_BYTES_MAX / this.bufferCapacity))
     this.compression = options.compression ?? 'none'
     if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(this.compression)) {
       throw new RangeError(`producer option compression must be none, gzip, snappy, lz4 or zstd, got ${String(this.compression)}`)
@@ -355,8 +358,8 @@ export class Producer {
       )
     } catch (error) {
       this.releaseColumns(batch)
-      if (pooled !== undefined && this.bufferPool.length < this.bufferPoolMax) this.bufferPool.push(pooled)
-      batch.reject(this.transaction === undefined ? error : this.transaction.fail(error))
+      this.releaseBuffer(pooled)
+      this.failBatch(batch, error)
       return
     }
     this.releaseColumns(batch)
@@ -364,15 +367,23 @@ export class Producer {
       await this.produce(batch, bytes)
     } finally {
       // The broker's append has settled: the log copied or wrote the bytes and holds no reference to them.
-      if (pooled !== undefined && this.bufferPool.length < this.bufferPoolMax) this.bufferPool.push(pooled)
+      this.releaseBuffer(pooled)
     }
   }
 
   /** A pooled buffer that holds `size` bytes, or undefined when none fits (an oversize batch is allocated apart). */
   private takeBuffer(size: number): Uint8Array | undefined {
-    const capacity = BATCH_HEADER_BYTES + this.batchSize + BUFFER_SLACK_BYTES
-    if (size > capacity) return undefined
-    return this.bufferPool.pop() ?? new Uint8Array(capacity)
+    if (size > this.bufferCapacity) return undefined
+    return this.bufferPool.pop() ?? new Uint8Array(this.bufferCapacity)
+  }
+
+  private releaseBuffer(pooled: Uint8Array | undefined): void {
+    if (pooled !== undefined && this.bufferPool.length < this.bufferPoolMax) this.bufferPool.push(pooled)
+  }
+
+  /** Rejects the batch; inside a transaction, the transaction becomes abortable (or fenced) first. */
+  private failBatch(batch: PendingBatch, error: unknown): void {
+    batch.reject(this.transaction === undefined ? error : this.transaction.fail(error))
   }
 
   /** Appends the encoded batch through the broker, with retries, and settles the batch's promise. */
@@ -390,7 +401,7 @@ export class Producer {
       } catch (error) {
         const retriable = error instanceof KafkaError && error.retriable
         if (!retriable || attempt >= this.retries) {
-          batch.reject(this.transaction === undefined ? error : this.transaction.fail(error))
+          this.failBatch(batch, error)
           return
         }
         // Exponential backoff; the same bytes (same sequence) are resent, so the broker can drop a duplicate.

@@ -59,9 +59,7 @@ export class TransactionManager {
     if (this.state === 'uninitialized') throw new TransactionStateError(`beginTransaction: call initTransactions() first (${this.name()})`)
     if (this.state !== 'ready') throw new TransactionStateError(`beginTransaction: a transaction of ${this.name()} is already open`)
     this.state = 'in-transaction'
-    this.partitions = new Map()
-    this.offsetsAdded = false
-    this.failure = undefined
+    this.forgetTransaction()
   }
 
   /** Throws unless a send may start now. */
@@ -86,7 +84,7 @@ export class TransactionManager {
 
   /** A batch of the open transaction failed: the transaction can only be aborted now. Returns the error to report (fencing as ProducerFencedError). */
   fail(error: unknown): unknown {
-    if (error instanceof ProducerFencedError || (error instanceof KafkaError && error.type === 'INVALID_PRODUCER_EPOCH')) return this.fence(error)
+    if (isFencing(error)) return this.fence(error)
     if (this.state === 'in-transaction') {
       this.state = 'abortable'
       this.failure = error
@@ -146,6 +144,11 @@ export class TransactionManager {
       await this.call(() => this.broker.transactions.endTransaction(this.transactionalId, this.producerId, this.producerEpoch, kind))
     }
     this.state = 'ready'
+    this.forgetTransaction()
+  }
+
+  /** Clears what the last transaction joined and how it failed. */
+  private forgetTransaction(): void {
     this.partitions = new Map()
     this.offsetsAdded = false
     this.failure = undefined
@@ -160,7 +163,7 @@ export class TransactionManager {
     try {
       return await work()
     } catch (error) {
-      if (error instanceof ProducerFencedError || (error instanceof KafkaError && error.type === 'INVALID_PRODUCER_EPOCH')) throw this.fence(error)
+      if (isFencing(error)) throw this.fence(error)
       throw error
     }
   }
@@ -178,6 +181,11 @@ export class TransactionManager {
   private name(): string {
     return JSON.stringify(this.transactionalId)
   }
+}
+
+/** A newer producer of the same transactional id, or a timeout, took this producer's epoch. */
+function isFencing(error: unknown): error is KafkaError {
+  return error instanceof ProducerFencedError || (error instanceof KafkaError && error.type === 'INVALID_PRODUCER_EPOCH')
 }
 
 function describe(error: unknown): string {
