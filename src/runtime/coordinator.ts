@@ -7,7 +7,7 @@ import type { JobGraph } from '../stream/dsl/job.js'
 import type { SinkContext, SinkWriter } from '../stream/sinks/spec.js'
 import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import type { Batch } from './nodes.js'
-import { requireExactlyOnceSink, type DeliveryGuarantee, type SinkHandle } from './task.js'
+import { prepareEach, requireExactlyOnceSink, type DeliveryGuarantee, type SinkHandle } from './task.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
 
 export class CoordinatorSinks {
@@ -52,15 +52,8 @@ export class CoordinatorSinks {
   }
 
   /** Phase one of the coordinator-run sinks that two-phase commit. */
-  async prepareAll(checkpointId: number): Promise<{ node: number; bytes: Uint8Array }[]> {
-    const prepared: { node: number; bytes: Uint8Array }[] = []
-    for (const [node, { writer }] of this.writers) {
-      if (writer.prepare === undefined) continue
-      const bytes = await writer.prepare(checkpointId)
-      if (!(bytes instanceof Uint8Array)) throw new StreamConfigError(this.graph.nodes[node].name, `prepare(${checkpointId}) must return a Uint8Array, got ${typeof bytes}`)
-      prepared.push({ node, bytes })
-    }
-    return prepared
+  prepareAll(checkpointId: number): Promise<{ node: number; bytes: Uint8Array }[]> {
+    return prepareEach([...this.writers].map(([node, { writer }]) => [node, writer]), checkpointId, this.graph)
   }
 
   /** Phase two: the checkpoint is durable. Sinks that store checkpoints themselves get it; two-phase sinks commit what they prepared. */

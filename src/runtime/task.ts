@@ -46,6 +46,22 @@ export function requireExactlyOnceSink(name: string, kind: string, writer: { pre
   )
 }
 
+/** Phase one over sinks (by node id): each prepare() result, checked to be bytes; sinks without prepare() are skipped. */
+export async function prepareEach(
+  sinks: Iterable<[number, { prepare?(checkpointId: number): Uint8Array | Promise<Uint8Array> }]>,
+  checkpointId: number,
+  graph: JobGraph,
+): Promise<{ node: number; bytes: Uint8Array }[]> {
+  const prepared: { node: number; bytes: Uint8Array }[] = []
+  for (const [node, sink] of sinks) {
+    if (sink.prepare === undefined) continue
+    const bytes = await sink.prepare(checkpointId)
+    if (!(bytes instanceof Uint8Array)) throw new StreamConfigError(graph.nodes[node].name, `prepare(${checkpointId}) must return a Uint8Array, got ${typeof bytes}`)
+    prepared.push({ node, bytes })
+  }
+  return prepared
+}
+
 export interface TaskHost {
   readonly task: number
   readonly parallelism: number
@@ -211,13 +227,7 @@ export class Task {
 
   /** Phase one for this task's two-phase-commit sinks (after drainSinks, while the sources are parked). */
   async prepareSinks(checkpointId: number): Promise<{ node: number; bytes: Uint8Array }[]> {
-    const prepared: { node: number; bytes: Uint8Array }[] = []
-    for (const { node, handle } of this.sinkHandles) {
-      if (handle.prepare === undefined) continue
-      const bytes = await handle.prepare(checkpointId)
-      if (!(bytes instanceof Uint8Array)) throw new StreamConfigError(this.graph.nodes[node].name, `prepare(${checkpointId}) must return a Uint8Array, got ${typeof bytes}`)
-      prepared.push({ node, bytes })
-    }
+    const prepared = await prepareEach(this.sinkHandles.map(({ node, handle }) => [node, handle]), checkpointId, this.graph)
     this.preparedSinks = prepared
     this.preparedId = checkpointId
     return prepared
