@@ -23,7 +23,7 @@ import { StreamConfigError, StreamInputError } from '../stream/errors.js'
 import { KEYED_KINDS, type GraphNode, type Key } from '../stream/dsl/graph.js'
 import type { JobGraph } from '../stream/dsl/job.js'
 import { selectPaneSnapshot } from '../stream/window/pane-aggregator.js'
-import { decodeTime, encodeTime, readSnapshot, writeSnapshot } from '../stream/operators/types.js'
+import { checkSnapshot, decodeTime, encodeTime, readSnapshot, writeSnapshot } from '../stream/operators/types.js'
 import { joinParts, splitParts } from './keyed-nodes.js'
 import { keyGroupOf, keyGroupRange, taskOfKeyGroup } from './key-groups.js'
 import type { CheckpointContent } from './checkpoint.js'
@@ -226,10 +226,11 @@ const JSON_LAYOUTS: Record<string, JsonLayout> = {
   'eddy/windowOperator': { version: 1, rows: { windows: 0 }, times: ['watermark', 'nextProcessingFire'], counters: ['lateRecords', 'droppedOutsideWindows'], sequences: [], same: ['assigner'] },
 }
 
-function formatOf(bytes: Uint8Array): string {
+/** A JSON snapshot parsed, with its format named (checked for its version by checkSnapshot). */
+function parseWithFormat(bytes: Uint8Array): Record<string, unknown> & { format: string } {
   try {
-    const format = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))?.format
-    if (typeof format === 'string') return format
+    const parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+    if (typeof parsed?.format === 'string' && !Array.isArray(parsed)) return parsed
   } catch {
     // reported below
   }
@@ -237,10 +238,12 @@ function formatOf(bytes: Uint8Array): string {
 }
 
 function selectJson(blobs: Uint8Array[], keep: (key: Key) => boolean, countersFrom: boolean[]): Uint8Array {
-  const format = formatOf(blobs[0])
+  const parsedFirst = parseWithFormat(blobs[0])
+  const format = parsedFirst.format
   const layout = JSON_LAYOUTS[format]
   if (layout === undefined) throw new StreamInputError(`rescaling: operator snapshots of format "${format}" cannot be regrouped by key`)
-  const snapshots = blobs.map((b) => readSnapshot(b, format, layout.version))
+  // The first is parsed once, for its format and as a snapshot.
+  const snapshots = blobs.map((b, i) => (i === 0 ? checkSnapshot(parsedFirst, format, layout.version) : readSnapshot(b, format, layout.version)))
   const first = snapshots[0]
   const { format: _f, version: _v, ...body } = first
   for (const field of layout.same) {

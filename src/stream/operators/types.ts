@@ -253,7 +253,11 @@ export function readSnapshot(bytes: Uint8Array, format: string, version: number)
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new StreamInputError(`snapshot is not in ${format} format (not a JSON object)`)
   }
-  const object = parsed as Record<string, unknown>
+  return checkSnapshot(parsed as Record<string, unknown>, format, version)
+}
+
+/** Checks a parsed snapshot object's format and version (readSnapshot's second half, for a caller that parsed it already). */
+export function checkSnapshot(object: Record<string, unknown>, format: string, version: number): Record<string, unknown> {
   if (object.format !== format) {
     throw new StreamInputError(`snapshot has format ${describe(object.format)}; expected ${JSON.stringify(format)}`)
   }
