@@ -15,6 +15,7 @@ import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } f
 import type { AppendResult, BrokerPartition, BrokerTopics, PartitionAppendOptions, TopicConfigMap } from './ports.js'
 import { readBatchHeader, wholeBatchSizeAt, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
 import { replayPartition } from './replay.js'
+import { SerialByKey } from './serial-by-key.js'
 import { encodeTransactionMarker, readMarkerKind, type MarkerKind } from './transactions/control-record.js'
 import { PartitionTransactions, type AbortedTransaction } from './transactions/partition-transactions.js'
 import { TransactionCoordinator, type TransactionCoordinatorOptions } from './transactions/coordinator.js'
@@ -99,8 +100,8 @@ export const LATEST_TIMESTAMP = -1
 export class Broker {
   readonly coordinator: GroupCoordinator
   private readonly producerStates = new Map<string, ProducerStateTable>()
-  /** Per partition: the idempotent appends, one after another (each sequence check sees the batch before it). */
-  private readonly appendChains = new Map<string, Promise<unknown>>()
+  /** Per partition: idempotent appends and transaction markers, one after another (each sequence check sees the batch before it). */
+  private readonly appendOrder = new SerialByKey()
   /** Appends of batches without a producer id, which go to the log at once; close() waits for them. */
   private readonly directAppends = new Set<Promise<unknown>>()
   /** Fetches waiting for data: per partition key, the offset each one asked for. */
@@ -299,18 +300,7 @@ export class Broker {
       this.wakeFetchers(key, log.logEndOffset())
       return { baseOffset: result.baseOffset, lastOffset: result.lastOffset, duplicate: false }
     }
-    return this.inAppendOrder(key, run)
-  }
-
-  /** Runs `run` after every earlier idempotent append or marker of the partition `key` has settled. */
-  private inAppendOrder<T>(key: string, run: () => Promise<T>): Promise<T> {
-    const previous = this.appendChains.get(key) ?? Promise.resolve()
-    const next = previous.then(run, run)
-    this.appendChains.set(
-      key,
-      next.catch(() => undefined),
-    )
-    return next
+    return this.appendOrder.run(key, run)
   }
 
   /** InitProducerId without a transactional id: a fresh producer id at epoch 0. */
@@ -341,7 +331,7 @@ export class Broker {
       transactions.onMarker(producerId, kind, result.baseOffset)
       this.wakeFetchers(key, log.logEndOffset())
     }
-    return this.inAppendOrder(key, run)
+    return this.appendOrder.run(key, run)
   }
 
   private transactionsOf(topic: string, partition: number): PartitionTransactions {
@@ -524,7 +514,7 @@ export class Broker {
     this.coordinator.close()
     this.transactionCoordinator?.close()
     for (const waiter of [...this.dataWaiters]) waiter.wake()
-    await Promise.allSettled([...this.appendChains.values(), ...this.directAppends])
+    await Promise.allSettled([this.appendOrder.settled(), ...this.directAppends])
     await this.topics.close()
   }
 

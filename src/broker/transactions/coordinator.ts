@@ -16,6 +16,7 @@
 // the same transaction cannot interleave.
 import { KafkaError, ProducerFencedError } from '../errors.js'
 import type { MarkerKind } from './control-record.js'
+import { SerialByKey } from '../serial-by-key.js'
 import { TransactionLog, TRANSACTION_RECORD_VERSION, type PendingOffset, type TransactionRecord } from './transaction-log.js'
 
 /** Kafka's transaction.max.timeout.ms default: a producer may not ask for a longer timeout. */
@@ -70,7 +71,7 @@ interface Entry extends TransactionRecord {
 export class TransactionCoordinator {
   private readonly entries = new Map<string, Entry>()
   private readonly idOfProducer = new Map<number, string>()
-  private readonly chains = new Map<string, Promise<unknown>>()
+  private readonly serial = new SerialByKey()
   private readonly timeoutMsMax: number
   private timer: ReturnType<typeof setInterval> | undefined
 
@@ -333,14 +334,7 @@ export class TransactionCoordinator {
   }
 
   private locked<T>(transactionalId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(transactionalId) ?? Promise.resolve()
-    const next = previous.then(work, work)
-    const settled = next.catch(() => undefined)
-    this.chains.set(transactionalId, settled)
-    void settled.then(() => {
-      if (this.chains.get(transactionalId) === settled) this.chains.delete(transactionalId)
-    })
-    return next
+    return this.serial.run(transactionalId, work)
   }
 }
 
