@@ -102,27 +102,11 @@ const RECORD_BYTES_MIN = 7
 /** Encodes records as one RecordBatch v2 (compressed if asked) and returns its bytes. */
 export function encodeRecordBatch(records: readonly RecordInput[], options: EncodeOptions = {}): Uint8Array {
   if (!Array.isArray(records)) throw new TypeError(`encodeRecordBatch needs an array of records, got ${records === null ? 'null' : typeof records}`)
-  if (options === null || typeof options !== 'object') throw new TypeError(`encodeRecordBatch options must be an object, got ${options === null ? 'null' : typeof options}`)
-  if (records.length > recordsPerBatchMax) throw new RangeError(`a batch holds at most recordsPerBatchMax = ${recordsPerBatchMax} records, got ${records.length}`)
-  const codec = options.compression ?? 'none'
-  if (!Object.hasOwn(CODEC_IDS, codec)) throw new TypeError(`compression must be one of ${Object.keys(CODEC_IDS).join(', ')}, got ${JSON.stringify(codec)}`)
+  const codec = checkEncodeCall('encodeRecordBatch', options, records.length)
 
   const now = Date.now()
   const packed = packRecords(records, now, codec === 'none' ? batchBytesMax : decompressedBytesMax)
-  const baseTimestamp = options.baseTimestamp ?? packed.firstTimestamp
-  checkInteger('baseTimestamp', baseTimestamp, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
-  const lastOffsetDelta = options.lastOffsetDelta ?? packed.lastDelta
-  checkInteger('lastOffsetDelta', lastOffsetDelta, Math.max(packed.lastDelta, 0), INT32_MAX)
-  const fields = headerFields(options, codec, baseTimestamp)
-  if (fields.baseOffset + lastOffsetDelta > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`baseOffset ${fields.baseOffset} + lastOffsetDelta ${lastOffsetDelta} is past the safe integer range`)
-  }
-  let maxTimestampOverride = Number.NaN
-  if (options.logAppendTime !== undefined) {
-    if (options.timestampType !== 'log-append') throw new TypeError(`logAppendTime needs timestampType 'log-append'`)
-    checkInteger('logAppendTime', options.logAppendTime, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
-    maxTimestampOverride = options.logAppendTime
-  }
+  const { baseTimestamp, lastOffsetDelta, fields, logAppendTime: maxTimestampOverride } = checkedHeader(options, codec, packed.firstTimestamp, packed.lastDelta)
 
   if (codec === 'none') {
     const batch = encodePackedBatch(packed, fields, lastOffsetDelta, maxTimestampOverride)
@@ -150,28 +134,12 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
  * (exactly `size` bytes), e.g. from a pool; otherwise it is allocated fresh.
  */
 export function encodeRecordColumns(columns: RecordColumns, options: EncodeOptions = {}, allocate?: (size: number) => Uint8Array): Uint8Array {
-  if (options === null || typeof options !== 'object') throw new TypeError(`encodeRecordColumns options must be an object, got ${options === null ? 'null' : typeof options}`)
   const count = columns.count
-  if (count > recordsPerBatchMax) throw new RangeError(`a batch holds at most recordsPerBatchMax = ${recordsPerBatchMax} records, got ${count}`)
-  const codec = options.compression ?? 'none'
-  if (!Object.hasOwn(CODEC_IDS, codec)) throw new TypeError(`compression must be one of ${Object.keys(CODEC_IDS).join(', ')}, got ${JSON.stringify(codec)}`)
+  const codec = checkEncodeCall('encodeRecordColumns', options, count)
 
   const written = writeRecordColumns(columns, Date.now(), options.baseTimestamp ?? Number.NaN, codec === 'none' ? batchBytesMax : decompressedBytesMax)
-  const baseTimestamp = options.baseTimestamp ?? written.firstTimestamp
-  checkInteger('baseTimestamp', baseTimestamp, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
-  const lastDelta = count - 1
-  const lastOffsetDelta = options.lastOffsetDelta ?? lastDelta
-  checkInteger('lastOffsetDelta', lastOffsetDelta, Math.max(lastDelta, 0), INT32_MAX)
-  const fields = headerFields(options, codec, baseTimestamp)
-  if (fields.baseOffset + lastOffsetDelta > Number.MAX_SAFE_INTEGER) {
-    throw new RangeError(`baseOffset ${fields.baseOffset} + lastOffsetDelta ${lastOffsetDelta} is past the safe integer range`)
-  }
-  let maxTimestamp = count > 0 ? written.maxTimestamp : baseTimestamp
-  if (options.logAppendTime !== undefined) {
-    if (options.timestampType !== 'log-append') throw new TypeError(`logAppendTime needs timestampType 'log-append'`)
-    checkInteger('logAppendTime', options.logAppendTime, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
-    maxTimestamp = options.logAppendTime
-  }
+  const { baseTimestamp, lastOffsetDelta, fields, logAppendTime } = checkedHeader(options, codec, written.firstTimestamp, count - 1)
+  const maxTimestamp = !Number.isNaN(logAppendTime) ? logAppendTime : count > 0 ? written.maxTimestamp : baseTimestamp
 
   if (codec === 'none') {
     const batch = sealWrittenBatch(written, fields, lastOffsetDelta, maxTimestamp, allocate)
@@ -184,6 +152,43 @@ export function encodeRecordColumns(columns: RecordColumns, options: EncodeOptio
   }
   const compressed = compress(codec, section)
   return sealCompressedBatch(compressed, fields, count, lastOffsetDelta, maxTimestamp)
+}
+
+/** The checks both encoders make before reading any record; returns the codec. */
+function checkEncodeCall(what: string, options: EncodeOptions, count: number): CompressionCodec {
+  if (options === null || typeof options !== 'object') throw new TypeError(`${what} options must be an object, got ${options === null ? 'null' : typeof options}`)
+  if (count > recordsPerBatchMax) throw new RangeError(`a batch holds at most recordsPerBatchMax = ${recordsPerBatchMax} records, got ${count}`)
+  const codec = options.compression ?? 'none'
+  if (!Object.hasOwn(CODEC_IDS, codec)) throw new TypeError(`compression must be one of ${Object.keys(CODEC_IDS).join(', ')}, got ${JSON.stringify(codec)}`)
+  return codec
+}
+
+/**
+ * The header values both encoders check once the records are written: the
+ * base timestamp (the first record's unless given), the last offset delta,
+ * the fixed fields, and the log-append time (NaN when not given).
+ */
+function checkedHeader(
+  options: EncodeOptions,
+  codec: CompressionCodec,
+  firstTimestamp: number,
+  lastDelta: number,
+): { baseTimestamp: number; lastOffsetDelta: number; fields: FixedHeaderFields; logAppendTime: number } {
+  const baseTimestamp = options.baseTimestamp ?? firstTimestamp
+  checkInteger('baseTimestamp', baseTimestamp, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+  const lastOffsetDelta = options.lastOffsetDelta ?? lastDelta
+  checkInteger('lastOffsetDelta', lastOffsetDelta, Math.max(lastDelta, 0), INT32_MAX)
+  const fields = headerFields(options, codec, baseTimestamp)
+  if (fields.baseOffset + lastOffsetDelta > Number.MAX_SAFE_INTEGER) {
+    throw new RangeError(`baseOffset ${fields.baseOffset} + lastOffsetDelta ${lastOffsetDelta} is past the safe integer range`)
+  }
+  let logAppendTime = Number.NaN
+  if (options.logAppendTime !== undefined) {
+    if (options.timestampType !== 'log-append') throw new TypeError(`logAppendTime needs timestampType 'log-append'`)
+    checkInteger('logAppendTime', options.logAppendTime, -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+    logAppendTime = options.logAppendTime
+  }
+  return { baseTimestamp, lastOffsetDelta, fields, logAppendTime }
 }
 
 function headerFields(options: EncodeOptions, codec: CompressionCodec, baseTimestamp: number): FixedHeaderFields {
