@@ -5,9 +5,9 @@
 //
 // Record key:   JSON ["g", group, topic, partition]
 // Record value: JSON { "offset": n, "metadata": s, "timestamp": ms } or null
-import { decodeRecordBatch, encodeRecordBatch } from '../log/record-batch.js'
+import { encodeRecordBatch } from '../log/record-batch.js'
 import type { BrokerPartition } from './ports.js'
-import { replayPartition } from './replay.js'
+import { replayKeyedRecords } from './replay.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 
@@ -24,8 +24,6 @@ export interface OffsetCommit {
   metadata?: string
 }
 
-const utf8 = new TextDecoder()
-
 export class OffsetStore {
   private readonly offsets = new Map<string, Map<string, CommittedOffset>>()
 
@@ -33,15 +31,7 @@ export class OffsetStore {
 
   /** Replays the internal topic into memory. */
   async load(): Promise<void> {
-    await replayPartition(this.log, this.log.logStartOffset(), (bytes, fromOffset) => {
-      const batch = decodeRecordBatch(bytes)
-      for (let i = 0; i < batch.count; i++) {
-        const key = batch.key(i)
-        if (batch.offsets[i] < fromOffset || key === null) continue
-        const value = batch.value(i)
-        this.apply(utf8.decode(key), value === null ? null : utf8.decode(value))
-      }
-    })
+    await replayKeyedRecords(this.log, (key, value) => this.apply(key, value))
   }
 
   private apply(key: string, value: string | null): void {

@@ -5,9 +5,9 @@
 //
 // Record key:   JSON ["t", transactionalId]
 // Record value: JSON TransactionRecord (version 1), see below
-import { decodeRecordBatch, encodeRecordBatch } from '../../log/record-batch.js'
+import { encodeRecordBatch } from '../../log/record-batch.js'
 import type { BrokerPartition } from '../ports.js'
-import { replayPartition } from '../replay.js'
+import { replayKeyedRecords } from '../replay.js'
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state'
 export const TRANSACTION_RECORD_VERSION = 1
@@ -42,8 +42,6 @@ export interface TransactionRecord {
   offsets: PendingOffset[]
 }
 
-const utf8 = new TextDecoder()
-
 export class TransactionLog {
   private log: Promise<BrokerPartition> | undefined
 
@@ -64,24 +62,18 @@ export class TransactionLog {
     const out = new Map<string, TransactionRecord>()
     if (this.log === undefined) return out
     const log = await this.log
-    await replayPartition(log, log.logStartOffset(), (bytes, fromOffset) => {
-      const batch = decodeRecordBatch(bytes)
-      for (let i = 0; i < batch.count; i++) {
-        const key = batch.key(i)
-        if (batch.offsets[i] < fromOffset || key === null) continue
-        const [kind, id] = JSON.parse(utf8.decode(key)) as [string, string]
-        if (kind !== 't') continue
-        const value = batch.value(i)
-        if (value === null) {
-          out.delete(id)
-          continue
-        }
-        const record = JSON.parse(utf8.decode(value)) as TransactionRecord
-        if (record.version !== TRANSACTION_RECORD_VERSION) {
-          throw new Error(`${TRANSACTION_STATE_TOPIC}: transactional id ${JSON.stringify(id)} has a record of version ${record.version}; this broker reads version ${TRANSACTION_RECORD_VERSION}`)
-        }
-        out.set(id, record)
+    await replayKeyedRecords(log, (key, value) => {
+      const [kind, id] = JSON.parse(key) as [string, string]
+      if (kind !== 't') return
+      if (value === null) {
+        out.delete(id)
+        return
       }
+      const record = JSON.parse(value) as TransactionRecord
+      if (record.version !== TRANSACTION_RECORD_VERSION) {
+        throw new Error(`${TRANSACTION_STATE_TOPIC}: transactional id ${JSON.stringify(id)} has a record of version ${record.version}; this broker reads version ${TRANSACTION_RECORD_VERSION}`)
+      }
+      out.set(id, record)
     })
     return out
   }
