@@ -276,10 +276,6 @@ export class TransactionCoordinator {
     }
   }
 
-  transactionalIds(): string[] {
-    return [...this.entries.keys()]
-  }
-
   // ------------------------------------------------------------------ internals
 
   /** The id's entry, if `producerId` and `producerEpoch` are its current ones; otherwise fenced or unknown. */
