@@ -9,6 +9,7 @@ import type { SourceContext, SourceReader } from '../stream/sources/spec.js'
 import type { Batch } from './nodes.js'
 import { prepareEach, requireExactlyOnceSink, type DeliveryGuarantee, type SinkHandle } from './task.js'
 import type { JobMetrics, OperatorMetrics } from './metrics.js'
+import type { CheckpointParticipants } from './checkpoint.js'
 
 export class CoordinatorSinks {
   private readonly writers = new Map<number, { writer: SinkWriter<unknown>; open: number }>()
@@ -63,6 +64,15 @@ export class CoordinatorSinks {
       if (!twoPhase || writer.commit === undefined) continue
       const mine = prepared.find((p) => p.node === node && p.task === undefined)
       if (mine !== undefined) await writer.commit(checkpoint.id, mine.bytes)
+    }
+  }
+
+  /** The coordinator-run sinks' part in a checkpoint (the same under both executors). */
+  checkpointParticipants(): Pick<CheckpointParticipants, 'prepareSinks' | 'sinksCommitWithCheckpoint' | 'commitSinks'> {
+    return {
+      prepareSinks: (id) => this.prepareAll(id),
+      sinksCommitWithCheckpoint: () => this.commitWithCheckpoint(),
+      commitSinks: (checkpoint, content, twoPhase) => this.commitAll(checkpoint, content.prepared ?? [], twoPhase),
     }
   }
 

@@ -290,6 +290,7 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<Atte
   const checkpoints = new CheckpointCoordinator(
     { name: graph.name, parallelism, maxParallelism, operators: operatorUids(graph) },
     {
+      ...sinks.checkpointParticipants(),
       async pauseAndSnapshot(id, twoPhase) {
         gate = new Promise<void>((resolve) => (openGate = resolve))
         // every split parked between batches (inline keyBy delivers synchronously: nothing else is in flight)
@@ -299,13 +300,10 @@ async function startInlineJob(graph: JobGraph, setup: InlineSetup): Promise<Atte
         for (const t of tasks) parts.push({ ...t.snapshot(), prepared: twoPhase ? await t.prepareSinks(id) : undefined })
         return parts
       },
-      prepareSinks: (id) => sinks.prepareAll(id),
-      sinksCommitWithCheckpoint: () => sinks.commitWithCheckpoint(),
       resume() {
         gate = undefined
         openGate()
       },
-      commitSinks: (checkpoint, content, twoPhase) => sinks.commitAll(checkpoint, content.prepared ?? [], twoPhase),
       async commitTaskSinks(id) {
         for (const t of tasks) await t.commitSinks(id)
       },

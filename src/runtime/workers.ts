@@ -176,6 +176,7 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
   const checkpoints = new CheckpointCoordinator(
     { name: graph.name, parallelism, maxParallelism: setup.maxParallelism, operators: operatorUids(graph) },
     {
+      ...sinks.checkpointParticipants(),
       async pauseAndSnapshot(id, twoPhase) {
         await running
         let previous: string | undefined
@@ -188,12 +189,9 @@ export async function startWorkerJob(setup: WorkerJobSetup): Promise<AttemptHand
         const parts = (await ask({ type: 'snapshot', id, twoPhase })) as (ToCoordinator & { type: 'snapshot' })[]
         return parts.map((p) => p.part)
       },
-      prepareSinks: (id) => sinks.prepareAll(id),
-      sinksCommitWithCheckpoint: () => sinks.commitWithCheckpoint(),
       resume() {
         for (const port of controls) port.postMessage({ type: 'resume' } satisfies ToTask)
       },
-      commitSinks: (checkpoint, content, twoPhase) => sinks.commitAll(checkpoint, content.prepared ?? [], twoPhase),
       async commitTaskSinks(id) {
         await ask({ type: 'commit', id })
       },
