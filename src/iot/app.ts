@@ -134,7 +134,8 @@ export async function startIotApp(options: IotAppOptions): Promise<IotApp> {
     try {
       restore = readLastCheckpoint(dbPath)
     } catch (error) {
-      throw new IotAppError(`cannot read the last checkpoint from ${dbPath}: ${(error as Error).message}`)
+      // The reader's message already names the file and the table; say only what to do about it.
+      throw new IotAppError(`${(error as Error).message}. To start over, delete ${dbPath}.`)
     }
 
     let kafka: KafkaServer | undefined
