@@ -42,6 +42,25 @@ describe('pane combiner: one partial per (key, pane), whatever order the records
     expect(got).toEqual(expected)
   })
 
+  it('groups number keys as a Map would (SameValueZero), int32 or not, across panes and batches', () => {
+    // Int32 keys take the typed-array table, other keys a Map: -0 and 0 are one key, NaN is one key,
+    // 2^31 and 2^31 - 1 differ, and a reused combiner starts every batch empty.
+    const assigner = windows.tumbling({ size: 10 })
+    const combine = paneCombiner(assigner, [{ name: undefined, select: undefined, fn: agg.count().fn as never }])
+    const keys: Key[] = [0, -0, NaN, NaN, 2 ** 31, 2 ** 31 - 1, -(2 ** 31), -(2 ** 31) - 1, 1.5, 1.5, 7, 7, 7, '7']
+    const timestamps = Float64Array.from(keys, (_, i) => (i % 2 === 0 ? 5 : 15))
+    const values = keys.map(() => ({}))
+    const countsOf = (out: ReturnType<typeof combine>) => out.keys.map((k, g) => `${typeof k}:${Object.is(k, -0) ? 0 : String(k)}@${out.batch.timestamps[g] < 10 ? 0 : 10}=${out.batch.values[g]}`).sort()
+    const expected = ['number:0@0=1', 'number:0@10=1', 'number:NaN@0=1', 'number:NaN@10=1', 'number:2147483648@0=1', 'number:2147483647@10=1', 'number:-2147483648@0=1', 'number:-2147483649@10=1', 'number:1.5@0=1', 'number:1.5@10=1', 'number:7@0=2', 'number:7@10=1', 'string:7@10=1'].sort()
+    expect(countsOf(combine({ values, timestamps }, keys))).toEqual(expected)
+    expect(countsOf(combine({ values, timestamps }, keys))).toEqual(expected)
+    // A bigger batch than before grows the table and still finds every key.
+    const many = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 1000)
+    const out = combine({ values: many.map(() => ({})), timestamps: new Float64Array(3000).fill(1) }, many)
+    expect(out.keys.length).toBe(1000)
+    expect((out.batch.values as number[]).every((c) => c === 3)).toBe(true)
+  })
+
   it('gives one object per group for named aggregates, fields in their order', () => {
     // Two named parts, one selecting a field: each group carries both accumulators by name.
     const assigner = windows.tumbling({ size: 100 })
