@@ -33,6 +33,30 @@ const digest = (name: string, hash: (value: any) => number) =>
  */
 const SOURCE_BATCH = 4096
 
+type TopAuctions = { count: number; auctions: number[] }
+
+/** q5's accumulator over (auction, count) window results: the largest count and every auction with it. */
+const topAuctions = agg.of<{ key: unknown; result: number }, TopAuctions>(
+  {
+    createAccumulator: () => ({ count: 0, auctions: [] }),
+    add(acc, r) {
+      if (r.result > acc.count) {
+        acc.count = r.result
+        acc.auctions = [r.key as number]
+      } else if (r.result === acc.count) acc.auctions.push(r.key as number)
+      return acc
+    },
+    merge(a, b) {
+      if (a.count !== b.count) return a.count > b.count ? a : b
+      return { count: a.count, auctions: a.auctions.concat(b.auctions) }
+    },
+    getResult: (acc) => acc,
+    portableAccumulator: true,
+  },
+  undefined,
+  'topAuctions',
+)
+
 type TopBids = { maxPrice: number; bids: { auction: number; bidder: number; price: number; dateTime: number }[] }
 
 /** q7's accumulator: the highest price and every bid at it. */
@@ -79,55 +103,31 @@ export default defineJob<NexmarkParams>({
           .sink(digest('digest', (o) => q2Hash(o.auction, o.price)))
         return
       case 'q5': {
-        // Bids per auction in sliding windows, then per window the auction(s) with the most.
-        const counts = bids()
+        // Bids per auction in sliding windows; then per window the auction(s) with the most, as a window
+        // aggregate over the counts keyed by window start: each task folds its own auctions' counts into
+        // one partial per window before the exchange (every auction's count is whole on one task), so a
+        // few partials cross threads instead of every (auction, window) count.
+        bids()
           .keyBy((b) => b.auction)
           .window(windows.sliding({ size: Q5_WINDOW_MS, slide: Q5_SLIDE_MS }))
           .aggregate(agg.count())
-        counts
           .keyBy((r) => r.windowStart)
-          .process<{ start: number; end: number; auction: number; count: number }>({
-            processElement(r, ctx) {
-              const best = ctx.state.value('best', { count: 0, auctions: [] as number[] })
-              const b = best.get()
-              if (r.result > b.count) best.set({ count: r.result, auctions: [r.key as number] })
-              else if (r.result === b.count) b.auctions.push(r.key as number)
-              ctx.timers.registerEventTime(r.windowEnd - 1)
-            },
-            onTimer(_time, ctx) {
-              const best = ctx.state.value('best', { count: 0, auctions: [] as number[] })
-              const start = ctx.key as number
-              for (const auction of best.get().auctions) ctx.emit({ start, end: start + Q5_WINDOW_MS, auction, count: best.get().count })
-              best.clear()
-            },
-          })
+          .window(windows.tumbling({ size: Q5_SLIDE_MS }))
+          .aggregate(topAuctions)
+          .flatMap((r) => r.result.auctions.map((auction) => ({ start: r.key as number, end: (r.key as number) + Q5_WINDOW_MS, auction, count: r.result.count })))
           .sink(digest('digest', (o) => q5Hash(o.start, o.end, o.auction, o.count)))
         return
       }
       case 'q7': {
-        // Highest bid(s) per tumbling window, in two phases: the top bids of 128 buckets of auctions
-        // (spread over the tasks), then per window the top of those.
+        // Highest bid(s) per tumbling window: one global window (every bid under one key), so each task
+        // folds a batch into one partial per window before the exchange (Flink's local-global
+        // aggregation), and the task owning the key merges those partials.
         bids()
           .map((b) => ({ auction: b.auction, bidder: b.bidder, price: b.price, dateTime: b.dateTime }))
-          .keyBy((b) => b.auction % 128)
+          .keyBy(() => 0)
           .window(windows.tumbling({ size: TUMBLE_MS }))
           .aggregate(topBids)
-          .keyBy((r) => r.windowStart)
-          .process<{ start: number; end: number; bid: TopBids['bids'][number] }>({
-            processElement(r, ctx) {
-              const top = ctx.state.value<TopBids>('top', { maxPrice: -Infinity, bids: [] })
-              const t = top.get()
-              if (r.result.maxPrice > t.maxPrice) top.set({ maxPrice: r.result.maxPrice, bids: r.result.bids.slice() })
-              else if (r.result.maxPrice === t.maxPrice) top.set({ maxPrice: t.maxPrice, bids: t.bids.concat(r.result.bids) })
-              ctx.timers.registerEventTime(r.windowEnd - 1)
-            },
-            onTimer(_time, ctx) {
-              const top = ctx.state.value<TopBids>('top', { maxPrice: -Infinity, bids: [] })
-              const start = ctx.key as number
-              for (const bid of top.get().bids) ctx.emit({ start, end: start + TUMBLE_MS, bid })
-              top.clear()
-            },
-          })
+          .flatMap((r) => r.result.bids.map((bid) => ({ start: r.windowStart, end: r.windowEnd, bid })))
           .sink(digest('digest', (o) => q7Hash(o.start, o.end, o.bid.auction, o.bid.bidder, o.bid.price, o.bid.dateTime)))
         return
       }

@@ -8,7 +8,11 @@
 // per-core figures (nexmark project, 8 × 16-core cluster runs).
 //
 // Events: NEXMARK_EVENTS (default 3,000,000) at 10,000 events/s of event time.
-// Each case runs ROUNDS times; the median is reported.
+// Each query first runs every implementation NEXMARK_WARMUP times untimed
+// (default 2: JIT tiers and heap sizes settle, as in a JMH warm-up; a worker
+// thread's first runs of a query are up to 2× slower than its later ones),
+// then NEXMARK_ROUNDS timed rounds (default 5), interleaved; the median is
+// reported. Worker threads are kept between jobs, as in a long-lived process.
 import { median, rateRow, type BenchRow } from '../lib.js'
 import { runJob } from '../../src/index.js'
 import { NexmarkGenerator } from '../../src/stream/sources/nexmark.js'
@@ -17,7 +21,8 @@ import { rxjsQueries } from '../nexmark/rxjs.js'
 import job, { type Digest } from '../nexmark/eddy-jobs.js'
 
 const EVENTS = Number(process.env.NEXMARK_EVENTS ?? 3_000_000)
-const ROUNDS = Number(process.env.NEXMARK_ROUNDS ?? 3)
+const WARMUP = Number(process.env.NEXMARK_WARMUP ?? 2)
+const ROUNDS = Number(process.env.NEXMARK_ROUNDS ?? 5)
 const QUERIES: NexmarkQuery[] = (process.env.NEXMARK_QUERIES?.split(',') as NexmarkQuery[] | undefined) ?? ['q0', 'q1', 'q2', 'q5', 'q7', 'q8']
 /** Flink 1.13 events/s per core (nexmark project README). */
 const FLINK_PER_CORE: Record<NexmarkQuery, number> = { q0: 155_000, q1: 158_000, q2: 175_000, q5: 22_100, q7: 12_300, q8: 146_000 }
@@ -51,17 +56,21 @@ export async function run(): Promise<BenchRow[]> {
     const p1: number[] = []
     const p2: number[] = []
     let expected: QueryResult | undefined
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      // Warm-up rounds are checked like the others and not kept.
+      const keep = round >= WARMUP
       const b = peerRate(baselineQueries[query])
-      baseline.push(b.rate)
+      if (keep) baseline.push(b.rate)
       expected = b.result
-      rxjs.push(peerRate(rxjsQueries[query]).rate)
+      const r = peerRate(rxjsQueries[query])
+      if (r.result.count !== b.result.count || r.result.checksum !== b.result.checksum) throw new Error(`${query}: the RxJS output differs from the baseline (count ${r.result.count} vs ${b.result.count})`)
+      if (keep) rxjs.push(r.rate)
       for (const [parallelism, rates] of [[1, p1], [2, p2]] as const) {
         const e = await eddyRate(query, parallelism)
         if (e.digest.count !== b.result.count || e.digest.checksum !== b.result.checksum) {
           throw new Error(`${query} p${parallelism}: eddy output differs from the baseline (count ${e.digest.count} vs ${b.result.count}, checksum ${e.digest.checksum} vs ${b.result.checksum})`)
         }
-        rates.push(e.rate)
+        if (keep) rates.push(e.rate)
       }
     }
     const [mb, mr, m1, m2] = [median(baseline), median(rxjs), median(p1), median(p2)]
