@@ -239,6 +239,28 @@ export function encodeBatch(batch: WireBatch): ArrayBuffer {
   return w.finish()
 }
 
+type RecordConstructor = (columns: ArrayLike<unknown>[], row: number) => unknown
+
+/** Record constructors by field list; a job has a handful of shapes, so a small cap only guards against unbounded ones. */
+const constructors = new Map<string, RecordConstructor>()
+const CONSTRUCTORS_MAX = 256
+
+/**
+ * One constructor per shape, compiled once: its object literal keeps V8's
+ * objects of that shape monomorphic downstream (compiling one per batch cost
+ * a Function() call every batch).
+ */
+function constructorOf(fields: string[]): RecordConstructor {
+  const id = JSON.stringify(fields)
+  let make = constructors.get(id)
+  if (make === undefined) {
+    make = new Function('c', 'i', `return {${fields.map((f, k) => `${JSON.stringify(f)}: c[${k}][i]`).join(', ')}}`) as RecordConstructor
+    if (constructors.size >= CONSTRUCTORS_MAX) constructors.clear()
+    constructors.set(id, make)
+  }
+  return make
+}
+
 /**
  * Decodes a batch. With `typed`, number columns stay Float64Array views over
  * the buffer (no copy); callers that index them (operators) may ask for that,
@@ -284,8 +306,7 @@ export function decodeBatch(buffer: ArrayBuffer, { typed = false }: { typed?: bo
         else throw new BatchCodecError(`unknown field type ${type} for field ${fields[f]}`)
       }
       values = new Array(n)
-      // One constructor per shape keeps V8's objects monomorphic downstream.
-      const make = new Function('c', 'i', `return {${fields.map((f, k) => `${JSON.stringify(f)}: c[${k}][i]`).join(', ')}}`) as (c: ArrayLike<unknown>[], i: number) => unknown
+      const make = constructorOf(fields)
       for (let i = 0; i < n; i++) values[i] = make(columns, i)
       break
     }
