@@ -95,6 +95,33 @@ describe('NexmarkGenerator', () => {
     }
   })
 
+  it('splits in blocks partition the stream too: block k of consecutive event numbers is split k mod splits', () => {
+    const events = 10_007
+    const whole = drain(new NexmarkGenerator({ events, seed: 3 }))
+    for (const [splits, splitBlock] of [[2, 4096], [3, 100], [7, 1000], [4, 20_000], [2, 1]]) {
+      const parts = Array.from({ length: splits }, (_, split) => drain(new NexmarkGenerator({ events, seed: 3, split, splits, splitBlock }), 97))
+      expect(parts.reduce((n, p) => n + p.values.length, 0)).toBe(events)
+      const union: NexmarkEvent[] = []
+      const unionTimes: number[] = []
+      const taken = new Array<number>(splits).fill(0)
+      for (let n = 0; n < events; n++) {
+        const split = Math.floor(n / splitBlock) % splits
+        union.push(parts[split].values[taken[split]])
+        unionTimes.push(parts[split].timestamps[taken[split]++])
+      }
+      expect(union).toEqual(whole.values)
+      expect(unionTimes).toEqual(whole.timestamps)
+    }
+    // A block split resumes from a position like any other.
+    const gen = new NexmarkGenerator({ events, split: 1, splits: 3, splitBlock: 100 })
+    gen.nextBatch(250)
+    const batch = gen.nextBatch(60)
+    const again = new NexmarkGenerator({ events, split: 1, splits: 3, splitBlock: 100 })
+    again.seek(250)
+    expect(again.nextBatch(60)).toEqual(batch)
+    expect(() => new NexmarkGenerator({ events, splitBlock: 0 })).toThrow(RangeError)
+  })
+
   it('more splits than events: the extra splits are empty', () => {
     expect(new NexmarkGenerator({ events: 3, split: 5, splits: 8 }).nextBatch(10)).toBeNull()
     expect(new NexmarkGenerator({ events: 0 }).nextBatch(10)).toBeNull()

@@ -271,6 +271,7 @@ export interface NexmarkSourceOptions extends NexmarkOptions, Omit<EventTimeOpti
 function nexmark(options: NexmarkSourceOptions): SourceSpec<NexmarkEvent> {
   if (!Number.isSafeInteger(options?.events) || options.events < 0) throw new StreamConfigError('nexmark.events', `must be an integer >= 0, got ${String(options?.events)}`)
   if (options.splits !== undefined && (!Number.isSafeInteger(options.splits) || options.splits < 1)) throw new StreamConfigError('nexmark.splits', `must be an integer >= 1, got ${String(options.splits)}`)
+  if (options.splitBlock !== undefined && (!Number.isSafeInteger(options.splitBlock) || options.splitBlock < 1)) throw new StreamConfigError('nexmark.splitBlock', `must be an integer >= 1, got ${String(options.splitBlock)}`)
   return {
     kind: 'nexmark',
     name: options.name ?? 'source(nexmark)',
@@ -278,7 +279,7 @@ function nexmark(options: NexmarkSourceOptions): SourceSpec<NexmarkEvent> {
     ...eventTimeOptions('nexmark', options),
     splits: (parallelism) => options.splits ?? parallelism,
     open(split, splits, _context, from) {
-      const generator = new NexmarkGenerator({ events: options.events, firstEventTime: options.firstEventTime, eventsPerSecond: options.eventsPerSecond, seed: options.seed, split, splits })
+      const generator = new NexmarkGenerator({ events: options.events, firstEventTime: options.firstEventTime, eventsPerSecond: options.eventsPerSecond, seed: options.seed, split, splits, splitBlock: options.splitBlock })
       if (from !== undefined) generator.seek(from)
       return { next: (max) => generator.nextBatch(max) }
     },

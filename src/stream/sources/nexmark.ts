@@ -159,10 +159,17 @@ export interface NexmarkOptions {
   eventsPerSecond?: number
   /** Seed of every random choice and string pool (an integer). Default NEXMARK_DEFAULT_SEED. */
   seed?: number
-  /** Which split this generator produces: event numbers split, split + splits, … Default 0. */
+  /** Which split this generator produces: its blocks of event numbers (see splitBlock). Default 0. */
   split?: number
   /** Number of splits. Default 1. */
   splits?: number
+  /**
+   * Consecutive event numbers per block; block k belongs to split k mod
+   * splits. Default 1: split s produces s, s + splits, …; a batch-sized block
+   * gives each split runs of consecutive events, as Kafka's sticky partitioner
+   * gives a partition runs of consecutive keyless records.
+   */
+  splitBlock?: number
 }
 
 const FIRST_NAMES = ['Peter', 'Paul', 'Luke', 'John', 'Saul', 'Vicky', 'Kate', 'Julie', 'Sarah', 'Deiter', 'Walter']
@@ -340,6 +347,16 @@ function checkInteger(name: string, value: unknown, min: number, max = Number.MA
 /** Events from hot auctions run this many events ahead when an auction's length is chosen. */
 const EVENTS_FOR_IN_FLIGHT_AUCTIONS = Math.floor((NEXMARK.numInFlightAuctions * NEXMARK.totalProportion) / NEXMARK.auctionProportion)
 
+/** How many of `events` event numbers fall in `split`'s blocks (block k of `block` numbers belongs to split k mod splits). */
+function eventsOfSplit(events: number, split: number, splits: number, block: number): number {
+  const blocks = Math.ceil(events / block)
+  if (split >= blocks) return 0
+  const owned = Math.floor((blocks - 1 - split) / splits) + 1
+  const last = blocks - 1
+  const lastShort = last % splits === split ? block * blocks - events : 0
+  return owned * block - lastShort
+}
+
 export class NexmarkGenerator implements NexmarkSource {
   readonly events: number
   readonly firstEventTime: number
@@ -347,6 +364,7 @@ export class NexmarkGenerator implements NexmarkSource {
   readonly seed: number
   readonly split: number
   readonly splits: number
+  readonly splitBlock: number
   /** Events this split produces in all. */
   readonly splitEvents: number
   private produced = 0
@@ -369,7 +387,8 @@ export class NexmarkGenerator implements NexmarkSource {
     this.seed = checkInteger('seed', options.seed ?? NEXMARK_DEFAULT_SEED, 0)
     this.splits = checkInteger('splits', options.splits ?? 1, 1, 2 ** 31)
     this.split = checkInteger('split', options.split ?? 0, 0, this.splits - 1)
-    this.splitEvents = this.events > this.split ? Math.ceil((this.events - this.split) / this.splits) : 0
+    this.splitBlock = checkInteger('splitBlock', options.splitBlock ?? 1, 1, 2 ** 31)
+    this.splitEvents = eventsOfSplit(this.events, this.split, this.splits, this.splitBlock)
     this.seedLow = fmix32(this.seed >>> 0)
     this.seedHigh = fmix32(Math.floor(this.seed / TWO_POW_32) ^ 0x27d4eb2f)
     this.pools = poolsFor(this.seed)
@@ -398,10 +417,11 @@ export class NexmarkGenerator implements NexmarkSource {
     const count = Math.min(Math.floor(max), remaining)
     const values: NexmarkEvent[] = []
     const timestamps = new Float64Array(count)
-    const step = this.splits
-    let eventNumber = this.split + this.produced * step
-    for (let i = 0; i < count; i++, eventNumber += step) {
-      const event = this.eventAt(eventNumber)
+    const { split, splits, splitBlock } = this
+    for (let i = 0, j = this.produced; i < count; i++, j++) {
+      // The split's j-th event: offset j mod block in the split's (j div block)-th block.
+      const inBlock = j % splitBlock
+      const event = this.eventAt(((j - inBlock) / splitBlock * splits + split) * splitBlock + inBlock)
       values.push(event)
       timestamps[i] = event.dateTime
     }
