@@ -65,17 +65,17 @@ export class KeyByNode extends RuntimeNode {
     const n = values.length
     const keys = new Array<Key>(n)
     const fn = this.fn
-    let i = 0
-    try {
-      for (; i < n; i++) keys[i] = fn(values[i])
-    } catch (error) {
-      throw new UserFunctionError(this.graphNode, error)
-    }
-    for (i = 0; i < n; i++) {
-      const k = keys[i]
+    for (let i = 0; i < n; i++) {
+      let k: Key
+      try {
+        k = fn(values[i])
+      } catch (error) {
+        throw new UserFunctionError(this.graphNode, error)
+      }
       if (typeof k !== 'string' && (typeof k !== 'number' || !Number.isFinite(k))) {
         throw new StreamInputError(`operator ${this.graphNode.id} (${this.graphNode.name}): the key of record ${i} is ${typeof k === 'number' ? k : typeof k}; keys must be strings or finite numbers`)
       }
+      keys[i] = k
     }
     return keys
   }

@@ -213,29 +213,25 @@ export class FilterNode extends RuntimeNode {
     const { values, timestamps, keys } = batch
     const n = values.length
     const fn = this.fn
-    const kept: number[] = []
+    // One pass: kept values and their timestamps (and keys) are copied as they are found.
+    const outValues: unknown[] = []
+    const outTimestamps = new Float64Array(n)
+    const outKeys: Key[] | undefined = keys === undefined ? undefined : []
+    let m = 0
     try {
-      for (let i = 0; i < n; i++) if (fn(values[i])) kept.push(i)
+      for (let i = 0; i < n; i++) {
+        const value = values[i]
+        if (!fn(value)) continue
+        outValues.push(value)
+        outTimestamps[m++] = timestamps[i]
+        if (outKeys !== undefined) outKeys.push((keys as Key[])[i])
+      }
     } catch (error) {
       throw new UserFunctionError(this.graphNode, error)
     }
-    if (kept.length === n) return this.emit(batch)
-    this.emit(select(batch, kept, values, timestamps, keys))
+    if (m === n) return this.emit(batch)
+    this.emit({ values: outValues, timestamps: outTimestamps.subarray(0, m), keys: outKeys })
   }
-}
-
-function select(_batch: Batch, rows: number[], values: unknown[], timestamps: Float64Array, keys: Key[] | undefined): Batch {
-  const m = rows.length
-  const outValues = new Array(m)
-  const outTimestamps = new Float64Array(m)
-  for (let j = 0; j < m; j++) {
-    outValues[j] = values[rows[j]]
-    outTimestamps[j] = timestamps[rows[j]]
-  }
-  if (keys === undefined) return { values: outValues, timestamps: outTimestamps }
-  const outKeys = new Array<Key>(m)
-  for (let j = 0; j < m; j++) outKeys[j] = keys[rows[j]]
-  return { values: outValues, timestamps: outTimestamps, keys: outKeys }
 }
 
 export class FlatMapNode extends RuntimeNode {
@@ -275,4 +271,3 @@ export class ForwardNode extends RuntimeNode {
   }
 }
 
-export { select as selectRows }

@@ -57,6 +57,17 @@ export function paneCombiner(assigner: WindowAssigner, parts: CombinedPart[]): C
     let lastPane = NaN
     let pane: { ordinal: number; otherKeys: Map<Key, number> | undefined } | undefined
     let paneOrdinal = 0
+    // The previous record's key, pane and group (NaN never equals a key: a fresh batch starts without one).
+    let lastKey: Key = NaN
+    let lastKeyPane = -1
+    let lastGroup = 0
+    const addToGroup = (g: number, value: unknown) => {
+      for (let p = 0; p < partCount; p++) {
+        const part = parts[p]
+        const at = g * partCount + p
+        accs[at] = part.fn.add(accs[at], part.select === undefined ? value : part.select(value))
+      }
+    }
     for (let i = 0; i < n; i++) {
       const ts = timestamps[i]
       if (ts !== lastTimestamp) {
@@ -70,6 +81,13 @@ export function paneCombiner(assigner: WindowAssigner, parts: CombinedPart[]): C
         }
       }
       const key = keys[i]
+      // Runs of one key (a constant key, a burst from one sensor) skip the lookup.
+      if (key === lastKey && paneOrdinal === lastKeyPane) {
+        if (ts > groupTimestamps[lastGroup]) groupTimestamps[lastGroup] = ts
+        if (plain !== undefined) accs[lastGroup] = plain.add(accs[lastGroup], values[i])
+        else addToGroup(lastGroup, values[i])
+        continue
+      }
       const next = groupKeys.length
       let g: number
       if (typeof key === 'number' && (key | 0) === key) g = intGroups.groupOf(paneOrdinal, key, next)
@@ -83,16 +101,11 @@ export function paneCombiner(assigner: WindowAssigner, parts: CombinedPart[]): C
         groupTimestamps.push(ts)
         for (let p = 0; p < partCount; p++) accs.push(parts[p].fn.createAccumulator())
       } else if (ts > groupTimestamps[g]) groupTimestamps[g] = ts
-      const value = values[i]
-      if (plain !== undefined) {
-        accs[g] = plain.add(accs[g], value)
-        continue
-      }
-      for (let p = 0; p < partCount; p++) {
-        const part = parts[p]
-        const at = g * partCount + p
-        accs[at] = part.fn.add(accs[at], part.select === undefined ? value : part.select(value))
-      }
+      lastKey = key
+      lastKeyPane = paneOrdinal
+      lastGroup = g
+      if (plain !== undefined) accs[g] = plain.add(accs[g], values[i])
+      else addToGroup(g, values[i])
     }
     const groups = groupKeys.length
     const out: Batch = { values: single ? accs : new Array(groups), timestamps: Float64Array.from(groupTimestamps) }

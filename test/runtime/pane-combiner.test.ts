@@ -61,6 +61,16 @@ describe('pane combiner: one partial per (key, pane), whatever order the records
     expect((out.batch.values as number[]).every((c) => c === 3)).toBe(true)
   })
 
+  it('folds runs of one key into its group, and starts a new group where a run crosses into another pane', () => {
+    const assigner = windows.tumbling({ size: 10 })
+    const combine = paneCombiner(assigner, [{ name: undefined, select: undefined, fn: agg.count().fn as never }])
+    const keys: Key[] = ['a', 'a', 'a', 'b', 'b', 'a', 'a', 0, 0, 0, 0]
+    const timestamps = Float64Array.of(1, 2, 12, 13, 3, 4, 14, 5, 6, 15, 7)
+    const out = combine({ values: keys.map(() => ({})), timestamps }, keys)
+    const counts = out.keys.map((k, g) => `${String(k)}@${out.batch.timestamps[g] < 10 ? 0 : 10}=${out.batch.values[g]}/max${out.batch.timestamps[g]}`).sort()
+    expect(counts).toEqual(['0@0=3/max7', '0@10=1/max15', 'a@0=3/max4', 'a@10=2/max14', 'b@0=1/max3', 'b@10=1/max13'])
+  })
+
   it('gives one object per group for named aggregates, fields in their order', () => {
     // Two named parts, one selecting a field: each group carries both accumulators by name.
     const assigner = windows.tumbling({ size: 100 })
