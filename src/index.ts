@@ -142,6 +142,7 @@ export type {
   KeyedProcessFunction,
   Key,
   AggregateSpec,
+  AllMax,
   SourceSpec,
   SourceReader,
   SourceBatch,

@@ -42,54 +42,6 @@ const SOURCE_BATCH = 4096
  */
 const SPLIT_BLOCK = SOURCE_BATCH
 
-type TopAuctions = { count: number; auctions: number[] }
-
-/** q5's accumulator over (auction, count) window results: the largest count and every auction with it. */
-const topAuctions = agg.of<{ key: unknown; result: number }, TopAuctions>(
-  {
-    createAccumulator: () => ({ count: 0, auctions: [] }),
-    add(acc, r) {
-      if (r.result > acc.count) {
-        acc.count = r.result
-        acc.auctions = [r.key as number]
-      } else if (r.result === acc.count) acc.auctions.push(r.key as number)
-      return acc
-    },
-    merge(a, b) {
-      if (a.count !== b.count) return a.count > b.count ? a : b
-      return { count: a.count, auctions: a.auctions.concat(b.auctions) }
-    },
-    getResult: (acc) => acc,
-    portableAccumulator: true,
-  },
-  undefined,
-  'topAuctions',
-)
-
-type TopBids = { maxPrice: number; bids: { auction: number; bidder: number; price: number; dateTime: number }[] }
-
-/** q7's accumulator: the highest price and every bid at it. */
-const topBids = agg.of<{ auction: number; bidder: number; price: number; dateTime: number }, TopBids>(
-  {
-    createAccumulator: () => ({ maxPrice: -Infinity, bids: [] }),
-    add(acc, bid) {
-      if (bid.price > acc.maxPrice) {
-        acc.maxPrice = bid.price
-        acc.bids = [bid]
-      } else if (bid.price === acc.maxPrice) acc.bids.push(bid)
-      return acc
-    },
-    merge(a, b) {
-      if (a.maxPrice !== b.maxPrice) return a.maxPrice > b.maxPrice ? a : b
-      return { maxPrice: a.maxPrice, bids: a.bids.concat(b.bids) }
-    },
-    getResult: (acc) => acc,
-    portableAccumulator: true,
-  },
-  undefined,
-  'topBids',
-)
-
 export default defineJob<NexmarkParams>({
   name: 'nexmark',
   module: import.meta.url,
@@ -122,8 +74,8 @@ export default defineJob<NexmarkParams>({
           .aggregate(agg.count())
           .keyBy((r) => r.windowStart)
           .window(windows.tumbling({ size: Q5_SLIDE_MS }))
-          .aggregate(topAuctions)
-          .flatMap((r) => r.result.auctions.map((auction) => ({ start: r.key as number, end: (r.key as number) + Q5_WINDOW_MS, auction, count: r.result.count })))
+          .aggregate(agg.maxByWithTies((r) => r.result))
+          .flatMap((r) => r.result.records.map((top) => ({ start: r.key as number, end: (r.key as number) + Q5_WINDOW_MS, auction: top.key as number, count: top.result })))
           .sink(digest('digest', (o) => q5Hash(o.start, o.end, o.auction, o.count)))
         return
       }
@@ -135,8 +87,8 @@ export default defineJob<NexmarkParams>({
         bids()
           .keyBy(() => 0)
           .window(windows.tumbling({ size: TUMBLE_MS }))
-          .aggregate(topBids)
-          .flatMap((r) => r.result.bids.map((bid) => ({ start: r.windowStart, end: r.windowEnd, bid })))
+          .aggregate(agg.maxByWithTies((b) => b.price))
+          .flatMap((r) => r.result.records.map((bid) => ({ start: r.windowStart, end: r.windowEnd, bid })))
           .sink(digest('digest', (o) => q7Hash(o.start, o.end, o.bid.auction, o.bid.bidder, o.bid.price, o.bid.dateTime)))
         return
       }

@@ -35,7 +35,7 @@ export const aggregates = { count, sum, min, max, avg } as const
 export { defineJob, buildGraph, StreamEnvironment, DataStream, KeyedStream, WindowedStream, ProcessedStream, Table } from './dsl/job.js'
 export type { JobDefinition, JobGraph, JobParams, WindowedResult, KeyedProcessFunction } from './dsl/job.js'
 export type { Key, AggregateSpec } from './dsl/graph.js'
-export { agg } from './dsl/aggregates.js'
+export { agg, type AllMax } from './dsl/aggregates.js'
 export { sources, RecordDecodeError } from './sources/index.js'
 export type { SourceSpec, SourceReader, SourceBatch, EventTimeOptions, GeneratorOptions, TopicSourceOptions, NexmarkSourceOptions } from './sources/index.js'
 export { sinks } from './sinks/index.js'

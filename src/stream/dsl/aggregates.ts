@@ -2,7 +2,7 @@
 // reads from each record. Keeping the selector apart from the function lets
 // the runtime read a numeric column once per batch and hand the whole column
 // to the Wasm window kernels.
-import { StreamConfigError } from '../errors.js'
+import { StreamConfigError, StreamInputError } from '../errors.js'
 import { avg, count, max, min, sum, type AggregateFunction } from '../window/aggregate.js'
 import type { AggregateSpec } from './graph.js'
 import { approxDistinct, decayingAvg, quantiles, topK } from '../window/sketch-aggregates.js'
@@ -35,6 +35,42 @@ function extremeBy<T>(label: string, select: (record: T) => number, larger: bool
   return { fn, label }
 }
 
+/** Every record sharing the largest selected number, and that number (-Infinity and none when empty). */
+export interface AllMax<T> {
+  score: number
+  records: T[]
+}
+
+/**
+ * Keeps every record tied at the largest selected number ("top with ties",
+ * as Nexmark's highest bid and hot items): mergeable and plain data, so a
+ * keyBy folds each batch into one partial per key and window before the
+ * exchange. Records are kept in arrival order within a partial; merged
+ * partials are concatenated.
+ */
+function maxByWithTies<T>(select: (record: T) => number): AggregateSpec<T, AllMax<T>> {
+  if (typeof select !== 'function') throw new StreamConfigError('agg.maxByWithTies', 'needs a function reading the number to maximise from a record, e.g. (bid) => bid.price')
+  const fn: AggregateFunction<T, AllMax<T>, AllMax<T>> = {
+    createAccumulator: () => ({ score: -Infinity, records: [] }),
+    add: (acc, record) => {
+      const score = select(record)
+      if (typeof score !== 'number' || Number.isNaN(score)) throw new StreamInputError(`agg.maxByWithTies: the selector must return a number, got ${typeof score === 'number' ? 'NaN' : typeof score}`)
+      if (score > acc.score) {
+        acc.score = score
+        acc.records = [record]
+      } else if (score === acc.score) acc.records.push(record)
+      return acc
+    },
+    merge: (a, b) => {
+      if (a.score !== b.score) return a.score > b.score ? a : b
+      return { score: a.score, records: a.records.concat(b.records) }
+    },
+    getResult: (acc) => acc,
+    portableAccumulator: true,
+  }
+  return { fn, label: 'maxByWithTies' }
+}
+
 /** The built-in aggregates (count, sum, min, max, avg run over whole batches; see also the sketch aggregates). */
 export const agg = {
   count: <T = unknown>(): AggregateSpec<T, number> => spec('count', count()),
@@ -44,6 +80,8 @@ export const agg = {
   avg: <T>(select?: (record: T) => number): AggregateSpec<T, number> => spec('avg', avg(), selector('avg', select)),
   /** The record with the largest selected number (the first such record on ties). */
   maxBy: <T>(select: (record: T) => number): AggregateSpec<T, T | undefined> => extremeBy('maxBy', selector('maxBy', select) as (r: T) => number, true),
+  /** Every record with the largest selected number, ties kept: `{ score, records }`. */
+  maxByWithTies: <T>(select: (record: T) => number): AggregateSpec<T, AllMax<T>> => maxByWithTies(selector('maxByWithTies', select) as (r: T) => number),
   /** The record with the smallest selected number. */
   minBy: <T>(select: (record: T) => number): AggregateSpec<T, T | undefined> => extremeBy('minBy', selector('minBy', select) as (r: T) => number, false),
   /** Approximate distinct count of the selected values (HyperLogLog, in Wasm). */
