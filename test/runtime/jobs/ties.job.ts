@@ -11,7 +11,7 @@ export default defineJob({
       .source(sources.fromArray(readings, { timestamp: (r) => r.ts }))
       .keyBy(() => 0)
       .window(windows.tumbling({ size: 1000 }))
-      .aggregate(agg.maxByWithTies((r: { v: number }) => r.v))
+      .aggregate(agg.maxByWithTies((r: { id: number; v: number }) => r.v))
       .flatMap((w) => w.result.records.map((r) => `${w.windowStart}:${r.id}:${w.result.score}`))
       .sink(sinks.collect('out'))
   },
