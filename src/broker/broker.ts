@@ -466,10 +466,20 @@ export class Broker {
    * read_committed), otherwise the first offset with timestamp ≥ the given ms (-1 if none).
    */
   async listOffset(topic: string, partition: number, timestamp: number, isolation: IsolationLevel = 'read_uncommitted'): Promise<number> {
+    return (await this.listOffsetAndTimestamp(topic, partition, timestamp, isolation)).offset
+  }
+
+  /**
+   * ListOffsets as Kafka answers it (v1+): for a time, the offset and the
+   * timestamp of the first record at or after it (-1 and -1 when there is
+   * none); for -2 / -1 (earliest, latest), the offset and timestamp -1.
+   */
+  async listOffsetAndTimestamp(topic: string, partition: number, timestamp: number, isolation: IsolationLevel = 'read_uncommitted'): Promise<{ offset: number; timestamp: number }> {
     const log = this.partitionLog(topic, partition)
-    if (timestamp === EARLIEST_TIMESTAMP) return log.logStartOffset()
-    if (timestamp === LATEST_TIMESTAMP) return isolation === 'read_committed' ? this.lastStableOffset(topic, partition) : log.logEndOffset()
-    return (await log.offsetForTimestamp(timestamp)) ?? -1
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: log.logStartOffset(), timestamp: -1 }
+    if (timestamp === LATEST_TIMESTAMP) return { offset: isolation === 'read_committed' ? this.lastStableOffset(topic, partition) : log.logEndOffset(), timestamp: -1 }
+    const found = await log.offsetForTimestamp(timestamp)
+    return found === undefined ? { offset: -1, timestamp: -1 } : { offset: found.offset, timestamp: found.timestampMs }
   }
 
   /** OffsetCommit: checked against the group's generation, then persisted. */

@@ -51,8 +51,8 @@ class LogPartition implements BrokerPartition {
   logEndOffset(): number {
     return this.log.highWatermark
   }
-  async offsetForTimestamp(timestampMs: number): Promise<number | undefined> {
-    return (await translated(() => this.log.offsetForTimestamp(timestampMs)))?.offset
+  async offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestampMs: number } | undefined> {
+    return translated(() => this.log.offsetForTimestamp(timestampMs))
   }
 }
 

@@ -16,8 +16,8 @@ export interface BrokerPartition {
   read(offset: number, maxBytes: number, options?: PartitionReadOptions): Promise<Uint8Array>
   logStartOffset(): number
   logEndOffset(): number
-  /** First offset whose batch max timestamp is ≥ timestampMs, or undefined if none. */
-  offsetForTimestamp(timestampMs: number): Promise<number | undefined>
+  /** First offset whose record timestamp is ≥ timestampMs, with that record's timestamp; undefined if none. */
+  offsetForTimestamp(timestampMs: number): Promise<{ offset: number; timestampMs: number } | undefined>
 }
 
 export interface PartitionAppendOptions {

@@ -1,7 +1,7 @@
 // ListOffsets: -2 is the log start offset, -1 the high watermark (the last
 // stable offset with isolation level 1, read_committed), any other timestamp the first
-// offset whose batch holds a record at or after it (-1 when none does). The
-// answer's timestamp is -1: the broker reports offsets only.
+// offset holding a record at or after it, with that record's timestamp (-1 and
+// -1 when none does; timestamp -1 for -2 and -1, as Kafka answers).
 import { defineApi } from '../api.js'
 import { ApiKeys } from '../../protocol/api-keys.js'
 import type { RequestContext } from '../../context.js'
@@ -21,8 +21,8 @@ export const listOffsets = defineApi<ListOffsetsRequest, ListOffsetsResponse>(Ap
 
 async function listOffset(context: RequestContext, topic: string, p: ListOffsetsPartitionRequest, isolationLevel: number): Promise<ListOffsetsPartitionResponse> {
   try {
-    const offset = await context.server.broker.listOffset(topic, p.partitionIndex, p.timestamp, isolationLevel === 1 ? 'read_committed' : 'read_uncommitted')
-    return { partitionIndex: p.partitionIndex, errorCode: NONE, timestamp: -1, offset }
+    const { offset, timestamp } = await context.server.broker.listOffsetAndTimestamp(topic, p.partitionIndex, p.timestamp, isolationLevel === 1 ? 'read_committed' : 'read_uncommitted')
+    return { partitionIndex: p.partitionIndex, errorCode: NONE, timestamp, offset }
   } catch (error) {
     return { partitionIndex: p.partitionIndex, errorCode: errorCodeOf(error, context, `ListOffsets ${topic}-${p.partitionIndex}`), timestamp: -1, offset: -1 }
   }
