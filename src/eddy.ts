@@ -23,7 +23,7 @@ export interface EddyOptions {
   /** Broker-wide topic config defaults, e.g. { 'flush.policy': 'always' }. */
   topicDefaults?: Record<string, string | number>
   coordinator?: CoordinatorOptions
-  /** Transaction coordinator limits: timeoutMsMax, abortCheckIntervalMs (see docs/transactions.md). */
+  /** Transaction coordinator limits: timeoutMsMax, abortCheckIntervalMs, idExpirationMs (see docs/transactions.md). */
   transactions?: TransactionCoordinatorOptions
 }
 

@@ -135,3 +135,47 @@ describe('transactions across a broker restart', () => {
     expect([...decodeRecordBatch(marker).key(0)!]).toEqual([0, 0, 0, 1])
   })
 })
+
+describe('transactional id expiry (transactional.id.expiration.ms)', () => {
+  it('forgets an id idle past idExpirationMs, across a restart too, and never one with a transaction open', async () => {
+    const dir = tempDir()
+    const HOUR = 3_600_000
+    const first = await Eddy.open({ dataDir: dir, transactions: { abortCheckIntervalMs: 0, idExpirationMs: HOUR } })
+    open.push(first)
+    await first.admin.createTopic('t', { partitions: 1 })
+    const idle = first.producer({ transactionalId: 'tx-idle' })
+    await idle.initTransactions()
+    idle.beginTransaction()
+    await idle.send('t', { value: 'kept' })
+    await idle.commitTransaction()
+    const busy = first.producer({ transactionalId: 'tx-busy' })
+    await busy.initTransactions()
+    busy.beginTransaction()
+    await busy.send('t', { value: 'open' })
+    const coordinator = first.broker.transactions
+    const idleProducer = coordinator.describe('tx-idle')!.producerId
+
+    expect(await coordinator.expireIds(Date.now() + HOUR / 2)).toBe(0)
+    // An hour on: the idle id goes; the open transaction keeps its id however old it is.
+    expect(await coordinator.expireIds(Date.now() + HOUR + 1000)).toBe(1)
+    expect(coordinator.describe('tx-idle')).toBeUndefined()
+    expect(coordinator.describe('tx-busy')?.phase).toBe('ongoing')
+    // Its committed data stays; the id starts afresh with a new producer id at epoch 0.
+    expect(await values(first, 't', 'read_uncommitted')).toEqual(['kept', 'open'])
+    await crash(first)
+
+    const second = await openAt(dir)
+    expect(second.broker.transactions.describe('tx-idle')).toBeUndefined()
+    expect(second.broker.transactions.describe('tx-busy')?.phase).toBe('ongoing')
+    const again = second.producer({ transactionalId: 'tx-idle' })
+    await again.initTransactions()
+    const fresh = second.broker.transactions.describe('tx-idle')!
+    expect(fresh.producerEpoch).toBe(0)
+    expect(fresh.producerId).not.toBe(idleProducer)
+    expect(await values(second, 't', 'read_committed')).toEqual(['kept'])
+  })
+
+  it('refuses an idExpirationMs that is not a positive number of ms', async () => {
+    await expect(Eddy.open({ transactions: { idExpirationMs: 0 } }).then((e) => e.broker.transactions)).rejects.toThrow('transactions.idExpirationMs must be a number of ms > 0, got 0')
+  })
+})

@@ -24,6 +24,8 @@ export const TRANSACTION_TIMEOUT_MS_MAX = 900_000
 export const TRANSACTION_TIMEOUT_MS_DEFAULT = 60_000
 /** How often open transactions are checked against their timeout (Kafka: 10 s). */
 export const TRANSACTION_ABORT_CHECK_MS_DEFAULT = 1_000
+/** Kafka's transactional.id.expiration.ms default: an id idle this long (no transaction open) is forgotten. */
+export const TRANSACTIONAL_ID_EXPIRATION_MS_DEFAULT = 7 * 24 * 60 * 60 * 1000
 /** Outcomes of ended transactions remembered per id, for completing a prepared transaction after a crash. */
 export const RECENT_OUTCOMES_KEPT = 16
 const EPOCH_MAX = 0x7fff
@@ -31,8 +33,15 @@ const EPOCH_MAX = 0x7fff
 export interface TransactionCoordinatorOptions {
   /** Largest transactionTimeoutMs a producer may ask for (default 900 000, as Kafka). */
   timeoutMsMax?: number
-  /** Interval of the timeout check (default 1000 ms); 0 turns the timer off (call abortExpired yourself). */
+  /** Interval of the timeout check (default 1000 ms); 0 turns the timer off (call abortExpired and expireIds yourself). */
   abortCheckIntervalMs?: number
+  /**
+   * How long a transactional id with no open transaction is kept after its
+   * last change (default 7 days, Kafka's transactional.id.expiration.ms);
+   * then it is removed from `__transaction_state` with a tombstone, and its
+   * next InitProducerId starts afresh with a new producer id.
+   */
+  idExpirationMs?: number
 }
 
 /** What the coordinator needs from the broker. */
@@ -66,6 +75,7 @@ export interface TransactionState {
 
 interface Entry extends TransactionRecord {
   recent: [number, MarkerKind][]
+  updatedMs: number
 }
 
 export class TransactionCoordinator {
@@ -73,6 +83,7 @@ export class TransactionCoordinator {
   private readonly idOfProducer = new Map<number, string>()
   private readonly serial = new SerialByKey()
   private readonly timeoutMsMax: number
+  private readonly idExpirationMs: number
   private timer: ReturnType<typeof setInterval> | undefined
 
   constructor(
@@ -81,14 +92,19 @@ export class TransactionCoordinator {
     private readonly options: TransactionCoordinatorOptions = {},
   ) {
     this.timeoutMsMax = options.timeoutMsMax ?? TRANSACTION_TIMEOUT_MS_MAX
+    this.idExpirationMs = options.idExpirationMs ?? TRANSACTIONAL_ID_EXPIRATION_MS_DEFAULT
+    if (!(this.idExpirationMs > 0)) throw new RangeError(`transactions.idExpirationMs must be a number of ms > 0, got ${String(options.idExpirationMs)}`)
   }
 
   /** Replays the state topic and finishes transactions a crash left between decision and markers. Returns the largest producer id seen. */
   async load(): Promise<number> {
     let producerIdMax = 0
+    const loadedMs = Date.now()
     for (const [id, record] of await this.log.load()) {
       const entry = record as Entry
       entry.recent ??= []
+      // Records written before ids expired carry no time: their clock starts now.
+      entry.updatedMs ??= loadedMs
       this.entries.set(id, entry)
       this.idOfProducer.set(entry.producerId, id)
       producerIdMax = Math.max(producerIdMax, entry.producerId)
@@ -100,7 +116,7 @@ export class TransactionCoordinator {
     }
     const interval = this.options.abortCheckIntervalMs ?? TRANSACTION_ABORT_CHECK_MS_DEFAULT
     if (interval > 0) {
-      this.timer = setInterval(() => void this.abortExpired().catch(() => undefined), interval)
+      this.timer = setInterval(() => void this.abortExpired().then(() => this.expireIds()).catch(() => undefined), interval)
       this.timer.unref?.()
     }
     return producerIdMax
@@ -246,6 +262,33 @@ export class TransactionCoordinator {
   }
 
   /**
+   * Forgets every transactional id idle for idExpirationMs with no transaction
+   * open or ending: a tombstone in `__transaction_state`, then gone from memory
+   * (its producer id with it). Returns how many.
+   */
+  async expireIds(nowMs = Date.now()): Promise<number> {
+    const idle = (entry: Entry) => (entry.phase === 'empty' || entry.phase === 'complete-commit' || entry.phase === 'complete-abort') && entry.updatedMs + this.idExpirationMs <= nowMs
+    let expired = 0
+    for (const [id, entry] of this.entries) {
+      if (!idle(entry)) continue
+      await this.locked(id, async () => {
+        const current = this.entries.get(id)
+        if (current === undefined || !idle(current)) return
+        await this.log.remove(id)
+        this.entries.delete(id)
+        if (this.idOfProducer.get(current.producerId) === id) this.idOfProducer.delete(current.producerId)
+        expired++
+      })
+    }
+    return expired
+  }
+
+  /** Transactional ids known now (for tests and metrics). */
+  get idCount(): number {
+    return this.entries.size
+  }
+
+  /**
    * Checks a transactional batch before it is appended: its producer must hold
    * the current epoch of its id and have added the partition to its open transaction.
    */
@@ -325,6 +368,7 @@ export class TransactionCoordinator {
   }
 
   private async persist(entry: Entry): Promise<void> {
+    entry.updatedMs = Date.now()
     await this.log.write(entry)
     this.entries.set(entry.transactionalId, entry)
   }
@@ -344,6 +388,7 @@ function emptyEntry(transactionalId: string): Entry {
     phase: 'empty',
     sequence: 0,
     startedMs: 0,
+    updatedMs: 0,
     partitions: [],
     offsets: [],
     recent: [],

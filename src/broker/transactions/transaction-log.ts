@@ -38,6 +38,8 @@ export interface TransactionRecord {
   sequence: number
   /** When the open transaction began (ms); 0 when none is open. */
   startedMs: number
+  /** When this state was written (ms): an id idle long enough expires. Absent in records from before expiry existed. */
+  updatedMs?: number
   partitions: [string, number][]
   offsets: PendingOffset[]
 }
@@ -85,6 +87,17 @@ export class TransactionLog {
       this.log = undefined
       throw error
     })
-    await log.append(encodeRecordBatch([{ key: JSON.stringify(['t', record.transactionalId]), value: JSON.stringify(record) }]))
+    await log.append(encodeRecordBatch([{ key: keyOf(record.transactionalId), value: JSON.stringify(record) }]))
   }
+
+  /** Removes one id's state: a tombstone (compaction drops the id; replay forgets it). */
+  async remove(transactionalId: string): Promise<void> {
+    if (this.log === undefined) return
+    const log = await this.log
+    await log.append(encodeRecordBatch([{ key: keyOf(transactionalId), value: null }]))
+  }
+}
+
+function keyOf(transactionalId: string): string {
+  return JSON.stringify(['t', transactionalId])
 }
