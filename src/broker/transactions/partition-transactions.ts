@@ -23,8 +23,11 @@ export const ABORTED_TRANSACTIONS_KEPT_MAX = 100_000
 export class PartitionTransactions {
   /** Open transactions: producer id → offset of its first batch here. Insertion order is not offset order. */
   private readonly open = new Map<number, number>()
-  /** Sorted by lastOffset (markers are appended in offset order). */
-  private readonly aborted: AbortedTransaction[] = []
+  /** Sorted by lastOffset (markers are appended in offset order); entries before `head` are dropped. */
+  private aborted: AbortedTransaction[] = []
+  private head = 0
+  /** Largest lastOffset − firstOffset ever indexed: no entry ending past toOffset + this can start before toOffset. */
+  private longestSpan = 0
 
   /** A transactional data batch was appended at `baseOffset`. */
   onData(producerId: number, baseOffset: number): void {
@@ -37,11 +40,17 @@ export class PartitionTransactions {
     this.open.delete(producerId)
     if (kind !== 'abort' || firstOffset === undefined) return
     this.aborted.push({ producerId, firstOffset, lastOffset: markerOffset })
-    if (this.aborted.length > ABORTED_TRANSACTIONS_KEPT_MAX) this.aborted.shift()
+    if (markerOffset - firstOffset > this.longestSpan) this.longestSpan = markerOffset - firstOffset
+    if (this.aborted.length - this.head > ABORTED_TRANSACTIONS_KEPT_MAX) this.dropOldest(1)
   }
 
   isOpen(producerId: number): boolean {
     return this.open.has(producerId)
+  }
+
+  /** Aborted transactions indexed now. */
+  get abortedCount(): number {
+    return this.aborted.length - this.head
   }
 
   /** The last stable offset, given the partition's high watermark. */
@@ -51,19 +60,27 @@ export class PartitionTransactions {
     return lso
   }
 
-  /** Aborted transactions that overlap [fromOffset, toOffset): what a fetch of that range must be told. */
+  /**
+   * Aborted transactions that overlap [fromOffset, toOffset): what a fetch of
+   * that range must be told. Visits only entries ending in [fromOffset,
+   * toOffset + longestSpan), so a reader far behind a partition with many
+   * aborts is not charged for all of them on every fetch.
+   */
   abortedIn(fromOffset: number, toOffset: number): AbortedTransaction[] {
     const out: AbortedTransaction[] = []
+    const aborted = this.aborted
     // Markers are in offset order: skip those before the range with a binary search.
-    let lo = 0
-    let hi = this.aborted.length
+    let lo = this.head
+    let hi = aborted.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (this.aborted[mid].lastOffset < fromOffset) lo = mid + 1
+      if (aborted[mid].lastOffset < fromOffset) lo = mid + 1
       else hi = mid
     }
-    for (let i = lo; i < this.aborted.length; i++) {
-      const a = this.aborted[i]
+    const lastOverlapping = toOffset + this.longestSpan
+    for (let i = lo; i < aborted.length; i++) {
+      const a = aborted[i]
+      if (a.lastOffset >= lastOverlapping) break
       if (a.firstOffset < toOffset) out.push(a)
     }
     return out
@@ -71,6 +88,17 @@ export class PartitionTransactions {
 
   /** Forgets aborted transactions wholly below the log start (retention removed their data). */
   truncateBelow(logStartOffset: number): void {
-    while (this.aborted.length > 0 && this.aborted[0].lastOffset < logStartOffset) this.aborted.shift()
+    let drop = 0
+    while (this.head + drop < this.aborted.length && this.aborted[this.head + drop].lastOffset < logStartOffset) drop++
+    this.dropOldest(drop)
+  }
+
+  /** Drops the oldest `count` entries: a moving head, compacted once half the array is dropped (no O(n) shift per drop). */
+  private dropOldest(count: number): void {
+    this.head += count
+    if (this.head > 1024 && this.head * 2 > this.aborted.length) {
+      this.aborted = this.aborted.slice(this.head)
+      this.head = 0
+    }
   }
 }
