@@ -340,9 +340,15 @@ export class Broker {
 
   /** The first offset of the oldest open transaction on the partition, or its high watermark. */
   lastStableOffset(topic: string, partition: number): number {
+    return this.partitionOffsets(topic, partition).lastStableOffset
+  }
+
+  /** A partition's log start offset, high watermark and last stable offset, read at once (throws for an unknown partition). */
+  partitionOffsets(topic: string, partition: number): { logStartOffset: number; highWatermark: number; lastStableOffset: number } {
     const log = this.partitionLog(topic, partition)
-    const end = log.logEndOffset()
-    return this.partitionTransactions.get(partitionKey(topic, partition))?.lastStableOffset(end) ?? end
+    const highWatermark = log.logEndOffset()
+    const lastStableOffset = this.partitionTransactions.get(partitionKey(topic, partition))?.lastStableOffset(highWatermark) ?? highWatermark
+    return { logStartOffset: log.logStartOffset(), highWatermark, lastStableOffset }
   }
 
   private tableFor(topic: string, partition: number): ProducerStateTable {

@@ -104,11 +104,9 @@ export async function takeReadahead(
   for (const r of results) {
     if (r.errorCode !== 0) return undefined
     try {
-      const logStartOffset = await broker.listOffset(r.topic, r.partition, -2)
-      const highWatermark = await broker.listOffset(r.topic, r.partition, -1)
-      const lastStableOffset = broker.lastStableOffset(r.topic, r.partition)
-      if (logStartOffset > r.logStartOffset || highWatermark < r.highWatermark || lastStableOffset < r.lastStableOffset) return undefined
-      refreshed.push({ ...r, logStartOffset, highWatermark, lastStableOffset })
+      const now = broker.partitionOffsets(r.topic, r.partition)
+      if (now.logStartOffset > r.logStartOffset || now.highWatermark < r.highWatermark || now.lastStableOffset < r.lastStableOffset) return undefined
+      refreshed.push({ ...r, ...now })
     } catch {
       return undefined
     }
