@@ -419,6 +419,33 @@ describe('snapshot and restore', () => {
   })
 })
 
+describe('restoring keys', () => {
+  it('round-trips ASCII, non-ASCII and number keys, and names a repeated, non-UTF-8 or overcounted key table', () => {
+    const options = () => ({ assigner: tumbling({ size: 10 }), aggregate: sum(), allowedLatenessMs: 0 })
+    const pane = new PaneWindowAggregator(options())
+    const keys = ['ab', 'cd', 'é', 'ü日本', 'k'.repeat(40), 7]
+    pane.processBatch({ keys, timestamps: new Float64Array(keys.length).fill(1), values: keys.map((_, i) => i + 1) })
+    const good = pane.snapshot()
+    pane.dispose()
+    const restored = PaneWindowAggregator.restore(options(), good)
+    expect(new Map(restored.advanceWatermark(Infinity).map((r) => [r.key, r.result]))).toEqual(new Map(keys.map((k, i) => [k, i + 1])))
+    restored.dispose()
+    // The key table follows the header (80 bytes) and the nodes (32 bytes each); 'ab' is its first key: tag, u32 length, bytes.
+    const table = 80 + 32 * keys.length
+    const patched = (edit: (bytes: Uint8Array, view: DataView) => void) => {
+      const copy = good.slice()
+      edit(copy, new DataView(copy.buffer))
+      return copy
+    }
+    const cases: Array<[Uint8Array, RegExp]> = [
+      [patched((b) => b.set([0x63, 0x64], table + 5)), /key 1 \(cd\) appears twice/],
+      [patched((b) => (b[table + 5] = 0xff)), /key 0 is not valid UTF-8/],
+      [patched((_, v) => v.setUint32(68, 1e9, true)), /claims 1000000000 keys/],
+    ]
+    for (const [bytes, message] of cases) expect(() => PaneWindowAggregator.restore(options(), bytes)).toThrow(message)
+  })
+})
+
 describe('memory', () => {
   it('freeing and reusing key indices of rotating keys keeps results identical', () => {
     // 12 phases of 2,500 keys (strings and numbers alternating), 10% of records from the previous phase,

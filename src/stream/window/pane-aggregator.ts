@@ -900,36 +900,8 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     for (const [name, value] of [['lateRecords', lateRecords], ['droppedOutsideWindows', dropped]] as const) {
       if (!Number.isSafeInteger(value) || value < 0) fail(`${name} is ${value}, not a count`)
     }
-    // Key table.
-    const keys: Key[] = []
-    const seen = new Set<Key>()
-    const decoder = new TextDecoder('utf-8', { fatal: true })
-    let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
-    for (let i = 0; i < keyCount; i++) {
-      if (at + 1 > bytes.length) fail(`the key table ends inside key ${i}`)
-      const tag = view.getUint8(at)
-      let key: Key
-      if (tag === 0) {
-        if (at + 9 > bytes.length) fail(`the key table ends inside key ${i}`)
-        key = view.getFloat64(at + 1, true)
-        if (Number.isNaN(key)) fail(`key ${i} is NaN`)
-        at += 9
-      } else if (tag === 1) {
-        if (at + 5 > bytes.length) fail(`the key table ends inside key ${i}`)
-        const length = view.getUint32(at + 1, true)
-        if (at + 5 + length > bytes.length) fail(`the key table ends inside key ${i}`)
-        try {
-          key = decoder.decode(bytes.subarray(at + 5, at + 5 + length))
-        } catch {
-          return fail(`key ${i} is not valid UTF-8`)
-        }
-        at += 5 + length
-      } else return fail(`key ${i} has tag ${tag} (0 number, 1 string)`)
-      if (seen.has(key)) fail(`key ${i} (${String(key)}) appears twice`)
-      seen.add(key)
-      keys.push(key)
-    }
-    if (at !== bytes.length) fail(`the key table is ${at - (SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES)} bytes, its header says ${keyTableBytes}`)
+    // Each key takes at least 5 bytes (tag and length or value): a header claiming more keys than fit is refused before anything is reserved.
+    if (keyCount * 5 > keyTableBytes) fail(`the header claims ${keyCount} keys in ${keyTableBytes} bytes of key table`)
     // Nodes: each in a window that is not purged at the watermark, each key with at least one.
     const kp = this.lastWindow(watermark, this.allowedLatenessMs)
     const { r, m } = this.params
@@ -950,10 +922,32 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     }
     const unused = used.indexOf(0)
     if (unused >= 0) fail(`key ${unused} has no accumulator`)
-    // Apply: keys get indices 0..keyCount − 1 in table order, so node records carry key indices as they are.
+    // Keys, added as they are read (indices 0..keyCount − 1 in table order, so node records carry key
+    // indices as they are). A failure part-way leaves this aggregator half-built: restore() disposes it.
     const s = this.state.ptr
     this.reserve(nodeCount, keyCount)
-    for (const key of keys) this.addKey(key)
+    const decoder = new TextDecoder('utf-8', { fatal: true })
+    let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
+    for (let i = 0; i < keyCount; i++) {
+      if (at + 1 > bytes.length) fail(`the key table ends inside key ${i}`)
+      const tag = bytes[at]
+      let key: Key
+      if (tag === 0) {
+        if (at + 9 > bytes.length) fail(`the key table ends inside key ${i}`)
+        key = view.getFloat64(at + 1, true)
+        if (Number.isNaN(key)) fail(`key ${i} is NaN`)
+        at += 9
+      } else if (tag === 1) {
+        if (at + 5 > bytes.length) fail(`the key table ends inside key ${i}`)
+        const length = view.getUint32(at + 1, true)
+        if (at + 5 + length > bytes.length) fail(`the key table ends inside key ${i}`)
+        key = decodeKey(bytes, at + 5, at + 5 + length, decoder) ?? fail(`key ${i} is not valid UTF-8`)
+        at += 5 + length
+      } else return fail(`key ${i} has tag ${tag} (0 number, 1 string)`)
+      if (this.keyIndex.has(key)) fail(`key ${i} (${String(key)}) appears twice`)
+      this.addKey(key)
+    }
+    if (at !== bytes.length) fail(`the key table is ${at - (SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES)} bytes, its header says ${keyTableBytes}`)
     if (nodeCount > 0) {
       const buffer = wasmAlloc(nodeCount * SNAPSHOT_NODE_BYTES)
       try {
@@ -971,6 +965,24 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     this.kp = kp
     this.lateCount = lateRecords
     this.droppedCount = dropped
+  }
+}
+
+/**
+ * A key's UTF-8 bytes as a string, or undefined when they are not valid UTF-8.
+ * Short ASCII keys (ids, names: the common case) are built in JS, which is
+ * several times cheaper than a TextDecoder call per key.
+ */
+function decodeKey(bytes: Uint8Array, from: number, to: number, decoder: TextDecoder): string | undefined {
+  if (to - from <= 32) {
+    let ascii = true
+    for (let i = from; i < to; i++) if (bytes[i] >= 0x80) ascii = false
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(from, to) as unknown as number[])
+  }
+  try {
+    return decoder.decode(bytes.subarray(from, to))
+  } catch {
+    return undefined
   }
 }
 
