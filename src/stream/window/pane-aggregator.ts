@@ -1043,7 +1043,7 @@ export function selectPaneSnapshot(blobs: Uint8Array[], keep: (key: Key) => bool
         if (at + 5 > bytes.length) fail(i, `ends inside key ${k}`)
         const length = view.getUint32(at + 1, true)
         if (at + 5 + length > bytes.length) fail(i, `ends inside key ${k}`)
-        key = decoder.decode(bytes.subarray(at + 5, at + 5 + length))
+        key = decodeKey(bytes, at + 5, at + 5 + length, decoder) ?? fail(i, `key ${k} is not valid UTF-8`)
         at += 5 + length
       }
       if (!keep(key)) continue
