@@ -10,16 +10,17 @@
 // queue at once (it keeps call order); different partitions proceed concurrently.
 import { KafkaError, KafkaErrors } from './errors.js'
 import { GroupCoordinator, type CoordinatorOptions } from './group/coordinator.js'
-import { ProducerStateTable } from './producer-state.js'
+import { ProducerStateTable, type ProducerStateRecord } from './producer-state.js'
 import { OFFSETS_TOPIC, OffsetStore, type CommittedOffset, type OffsetCommit } from './offset-store.js'
 import type { AppendResult, BrokerPartition, BrokerTopics, PartitionAppendOptions, TopicConfigMap } from './ports.js'
 import { readBatchHeader, wholeBatchSizeAt, BATCH_LOG_OVERHEAD, CorruptBatchError } from '../log/batch-header.js'
 import { replayPartition } from './replay.js'
 import { SerialByKey } from './serial-by-key.js'
 import { encodeTransactionMarker, readMarkerKind, type MarkerKind } from './transactions/control-record.js'
-import { PartitionTransactions, type AbortedTransaction } from './transactions/partition-transactions.js'
+import { PartitionTransactions, type AbortedTransaction, type PartitionTransactionsRecord } from './transactions/partition-transactions.js'
 import { TransactionCoordinator, type TransactionCoordinatorOptions } from './transactions/coordinator.js'
 import { TransactionLog, TRANSACTION_STATE_TOPIC } from './transactions/transaction-log.js'
+import { BROKER_STATE_FILE, decodeBrokerState, encodeBrokerState, type PartitionStateRecord } from './state-snapshot.js'
 
 export interface BrokerOptions {
   coordinator?: CoordinatorOptions
@@ -108,6 +109,10 @@ export class Broker {
   private readonly dataWaiters = new Set<{ offsets: Map<string, number>; wake: () => void }>()
   private nextProducerId = 1
   private closed = false
+  /** Set once start() has rebuilt the state: only then is there state worth saving at close. */
+  private started = false
+  /** How start() rebuilt per-partition state: from the clean-shutdown snapshot, or by replaying logs. */
+  readonly startReport: { stateSnapshot: 'absent' | 'used' | string; restoredPartitions: number; replayedPartitions: number } = { stateSnapshot: 'absent', restoredPartitions: 0, replayedPartitions: 0 }
   private offsetStore?: OffsetStore
   private transactionCoordinator?: TransactionCoordinator
   /** Per partition key: open transactions, last stable offset and aborted transactions. */
@@ -149,6 +154,7 @@ export class Broker {
     this.transactionCoordinator = coordinator
     const producerIdMax = await coordinator.load()
     this.nextProducerId = Math.max(this.nextProducerId, producerIdMax + 1)
+    this.started = true
   }
 
   /** The transaction coordinator: transactional ids, epochs, commit and abort. */
@@ -164,11 +170,27 @@ export class Broker {
    * their stores replay them themselves.
    */
   private async recover(): Promise<void> {
+    const saved = await this.takeSavedState()
     for (const name of this.topics.list()) {
       if (name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC) continue
       const partitions = this.topics.partitionCount(name) ?? 0
       for (let p = 0; p < partitions; p++) {
         const log = this.topics.partition(name, p)
+        const key = partitionKey(name, p)
+        const state = saved?.get(key)
+        if (state !== undefined && state.logStartOffset === log.logStartOffset() && state.logEndOffset === log.logEndOffset()) {
+          try {
+            this.producerStates.set(key, ProducerStateTable.fromRecords(state.producers))
+            this.partitionTransactions.set(key, PartitionTransactions.fromRecord(state.transactions))
+            this.startReport.restoredPartitions++
+            continue
+          } catch (error) {
+            this.startReport.stateSnapshot = `partition ${key} replayed: ${(error as Error).message}`
+            this.producerStates.delete(key)
+            this.partitionTransactions.delete(key)
+          }
+        }
+        this.startReport.replayedPartitions++
         const table = this.tableFor(name, p)
         const transactions = this.transactionsOf(name, p)
         await replayPartition(log, log.logStartOffset(), (batch) => {
@@ -185,6 +207,52 @@ export class Broker {
         })
       }
     }
+  }
+
+  /**
+   * Reads the clean-shutdown state (state-snapshot.ts) and removes its file
+   * before anything can be appended: by partition key, or undefined when there
+   * is none or it cannot be used (startReport says why).
+   */
+  private async takeSavedState(): Promise<Map<string, PartitionStateRecord> | undefined> {
+    const bytes = await this.topics.readSideFile(BROKER_STATE_FILE)
+    if (bytes === undefined) return undefined
+    await this.topics.removeSideFile(BROKER_STATE_FILE)
+    const state = decodeBrokerState(bytes)
+    if (typeof state === 'string') {
+      this.startReport.stateSnapshot = `ignored: ${state}`
+      return undefined
+    }
+    this.startReport.stateSnapshot = 'used'
+    this.nextProducerId = Math.max(this.nextProducerId, state.nextProducerId)
+    return new Map(state.partitions.map((p) => [partitionKey(p.topic, p.partition), p]))
+  }
+
+  /** What the broker knows of a partition's producers and transactions (as the clean-shutdown state stores it): for diagnostics and tests. */
+  partitionState(topic: string, partition: number): { producers: ProducerStateRecord[]; transactions: PartitionTransactionsRecord } {
+    this.partitionLog(topic, partition)
+    const key = partitionKey(topic, partition)
+    return { producers: this.producerStates.get(key)?.toRecords() ?? [], transactions: this.partitionTransactions.get(key)?.toRecord() ?? { open: [], aborted: [] } }
+  }
+
+  /** Writes the clean-shutdown state of every user partition (after every append has settled). */
+  private async saveState(): Promise<void> {
+    const partitions: PartitionStateRecord[] = []
+    for (const name of this.topics.list()) {
+      if (name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC) continue
+      const count = this.topics.partitionCount(name) ?? 0
+      for (let p = 0; p < count; p++) {
+        const log = this.topics.partition(name, p)
+        partitions.push({
+          topic: name,
+          partition: p,
+          logStartOffset: log.logStartOffset(),
+          logEndOffset: log.logEndOffset(),
+          ...this.partitionState(name, p),
+        })
+      }
+    }
+    await this.topics.writeSideFile(BROKER_STATE_FILE, encodeBrokerState({ nextProducerId: this.nextProducerId, partitions }))
   }
 
   // ------------------------------------------------------------------ topics
@@ -531,6 +599,8 @@ export class Broker {
     this.transactionCoordinator?.close()
     for (const waiter of [...this.dataWaiters]) waiter.wake()
     await Promise.allSettled([this.appendOrder.settled(), ...this.directAppends])
+    // A failed save only costs the next start a full replay.
+    if (this.started) await this.saveState().catch(() => undefined)
     await this.topics.close()
   }
 

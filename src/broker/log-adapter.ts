@@ -102,6 +102,18 @@ export class StoreTopics implements BrokerTopics {
     return adapter
   }
 
+  readSideFile(name: string): Promise<Uint8Array | undefined> {
+    return this.store.readSideFile(name)
+  }
+
+  writeSideFile(name: string, bytes: Uint8Array): Promise<void> {
+    return this.store.writeSideFile(name, bytes)
+  }
+
+  removeSideFile(name: string): Promise<void> {
+    return this.store.removeSideFile(name)
+  }
+
   close(): Promise<void> {
     return this.store.close()
   }

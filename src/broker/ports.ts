@@ -56,5 +56,11 @@ export interface BrokerTopics {
   partitionCount(name: string): number | undefined
   /** The partition's log; throws KafkaError UNKNOWN_TOPIC_OR_PARTITION when there is none. */
   partition(topic: string, partition: number): BrokerPartition
+  /** A small file of the broker's own beside the topics (its clean-shutdown state): undefined when absent. */
+  readSideFile(name: string): Promise<Uint8Array | undefined>
+  /** Replaces the file atomically and durably. */
+  writeSideFile(name: string, bytes: Uint8Array): Promise<void>
+  /** Removes the file durably (nothing when absent). */
+  removeSideFile(name: string): Promise<void>
   close(): Promise<void>
 }

@@ -33,6 +33,9 @@ interface ProducerEntry {
   batches: CachedBatch[]
 }
 
+/** One producer's state as a snapshot stores it: id, epoch, and its cached batches as [firstSequence, lastSequence, baseOffset, lastOffset]. */
+export type ProducerStateRecord = [producerId: number, epoch: number, batches: [number, number, number, number][]]
+
 export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; lastOffset: number }
 
 /** Sequence numbers are int32 and wrap to 0 after 2^31 - 1, as in Kafka. */
@@ -103,4 +106,28 @@ export class ProducerStateTable {
   get size(): number {
     return this.producers.size
   }
+
+  /** Every producer's state, for a snapshot (see fromRecords). */
+  toRecords(): ProducerStateRecord[] {
+    return [...this.producers].map(([id, e]) => [id, e.epoch, e.batches.map((b) => [b.firstSequence, b.lastSequence, b.baseOffset, b.lastOffset])])
+  }
+
+  /** A table holding `records` (from toRecords); throws a TypeError naming what is malformed. */
+  static fromRecords(records: unknown): ProducerStateTable {
+    if (!Array.isArray(records)) throw new TypeError('producers must be an array')
+    const table = new ProducerStateTable()
+    for (const record of records) {
+      if (!Array.isArray(record) || record.length !== 3 || !isInt(record[0]) || !isInt(record[1]) || !Array.isArray(record[2])) throw new TypeError(`malformed producer entry ${JSON.stringify(record)}`)
+      const batches: CachedBatch[] = (record[2] as unknown[]).map((b) => {
+        if (!Array.isArray(b) || b.length !== 4 || !b.every(isInt)) throw new TypeError(`malformed batch ${JSON.stringify(b)} of producer ${record[0]}`)
+        return { firstSequence: b[0], lastSequence: b[1], baseOffset: b[2], lastOffset: b[3] }
+      })
+      table.producers.set(record[0], { epoch: record[1], batches: batches.slice(-PRODUCER_BATCHES_CACHED) })
+    }
+    return table
+  }
+}
+
+function isInt(value: unknown): value is number {
+  return Number.isSafeInteger(value)
 }

@@ -290,6 +290,30 @@ export class TopicStore {
     return this.logs.get(name)![partition]
   }
 
+  /**
+   * A file of the broker's own beside topics.json (its clean-shutdown state):
+   * read (undefined when absent), replaced atomically, removed durably.
+   */
+  readSideFile(name: string): Promise<Uint8Array | undefined> {
+    return this.storage.readFile(this.sidePath(name))
+  }
+
+  writeSideFile(name: string, bytes: Uint8Array): Promise<void> {
+    return writeFileAtomic(this.storage, this.sidePath(name), bytes)
+  }
+
+  async removeSideFile(name: string): Promise<void> {
+    const path = this.sidePath(name)
+    if (!(await this.storage.exists(path))) return
+    await this.storage.remove(path)
+    await this.storage.syncDir(this.options.dir)
+  }
+
+  private sidePath(name: string): string {
+    if (!/^[a-z][a-z0-9-]*\.json$/.test(name) || name === TOPICS_FILE) throw new InvalidTopicError(`${JSON.stringify(name)} is not a side file name (lower-case name ending in .json, not ${TOPICS_FILE})`)
+    return joinPath(this.options.dir, name)
+  }
+
   async close(): Promise<void> {
     await this.mutex.run(async () => {
       if (this.closed) return

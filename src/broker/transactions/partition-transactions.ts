@@ -20,6 +20,14 @@ export interface AbortedTransaction {
 /** Aborted transactions kept per partition at most; the oldest are dropped first (see docs/transactions.md). */
 export const ABORTED_TRANSACTIONS_KEPT_MAX = 100_000
 
+/** A partition's transaction state as a snapshot stores it. */
+export interface PartitionTransactionsRecord {
+  /** [producer id, first offset] of each open transaction. */
+  open: [number, number][]
+  /** [producer id, first offset, marker offset] of each indexed abort, in marker order. */
+  aborted: [number, number, number][]
+}
+
 export class PartitionTransactions {
   /** Open transactions: producer id → offset of its first batch here. Insertion order is not offset order. */
   private readonly open = new Map<number, number>()
@@ -91,6 +99,30 @@ export class PartitionTransactions {
     let drop = 0
     while (this.head + drop < this.aborted.length && this.aborted[this.head + drop].lastOffset < logStartOffset) drop++
     this.dropOldest(drop)
+  }
+
+  /** Open transactions and the aborted index, for a snapshot (see fromRecord). */
+  toRecord(): PartitionTransactionsRecord {
+    return { open: [...this.open], aborted: this.aborted.slice(this.head).map((a) => [a.producerId, a.firstOffset, a.lastOffset]) }
+  }
+
+  /** The state `toRecord` gave; throws a TypeError naming what is malformed. */
+  static fromRecord(record: unknown): PartitionTransactions {
+    const r = record as PartitionTransactionsRecord
+    if (r === null || typeof r !== 'object' || !Array.isArray(r.open) || !Array.isArray(r.aborted)) throw new TypeError('transactions must be { open, aborted }')
+    const state = new PartitionTransactions()
+    for (const entry of r.open) {
+      if (!Array.isArray(entry) || entry.length !== 2 || !entry.every(Number.isSafeInteger)) throw new TypeError(`malformed open transaction ${JSON.stringify(entry)}`)
+      state.open.set(entry[0], entry[1])
+    }
+    let previous = -Infinity
+    for (const entry of r.aborted) {
+      if (!Array.isArray(entry) || entry.length !== 3 || !entry.every(Number.isSafeInteger) || entry[2] < previous) throw new TypeError(`malformed or unordered aborted transaction ${JSON.stringify(entry)}`)
+      previous = entry[2]
+      state.aborted.push({ producerId: entry[0], firstOffset: entry[1], lastOffset: entry[2] })
+      if (entry[2] - entry[1] > state.longestSpan) state.longestSpan = entry[2] - entry[1]
+    }
+    return state
   }
 
   /** Drops the oldest `count` entries: a moving head, compacted once half the array is dropped (no O(n) shift per drop). */
