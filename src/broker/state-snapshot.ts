@@ -12,7 +12,7 @@ import type { ProducerStateRecord } from './producer-state.js'
 import type { PartitionTransactionsRecord } from './transactions/partition-transactions.js'
 
 export const BROKER_STATE_FILE = 'broker-state.json'
-const FORMAT = 'eddy-broker-state'
+const FORMAT = 'eddy.broker-state'
 const VERSION = 1
 
 export interface PartitionStateRecord {

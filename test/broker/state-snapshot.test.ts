@@ -81,7 +81,7 @@ describe("the broker's clean-shutdown state", () => {
 
     const garbage = await storage.open(STATE_PATH)
     await garbage.truncate(0)
-    await garbage.write(0, [new TextEncoder().encode('{"format":"eddy-broker-state","version":99}')])
+    await garbage.write(0, [new TextEncoder().encode('{"format":"eddy.broker-state","version":99}')])
     await garbage.close()
     const third = await Eddy.open({ storage, transactions: { abortCheckIntervalMs: 0 } })
     expect(third.broker.startReport).toEqual({ stateSnapshot: 'ignored: version 99 (this build reads 1)', restoredPartitions: 0, replayedPartitions: PARTITIONS })
