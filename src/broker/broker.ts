@@ -165,9 +165,10 @@ export class Broker {
 
   /**
    * Rebuilds idempotence and per-partition transaction state (open
-   * transactions, aborted ones) by reading every batch header in every user
-   * partition. The internal topics are skipped: no producer writes there, and
-   * their stores replay them themselves.
+   * transactions, aborted ones): from the clean-shutdown state where it still
+   * matches the partition's log (state-snapshot.ts), otherwise by reading
+   * every batch header of the partition. The internal topics are skipped: no
+   * producer writes there, and their stores replay them themselves.
    */
   private async recover(): Promise<void> {
     const saved = await this.takeSavedState()
