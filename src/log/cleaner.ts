@@ -22,6 +22,14 @@
 // offset delta > 0), or an empty batch covers them at the end of a group. So
 // recovery's continuity check holds for compacted segments too.
 //
+// Idempotent and transactional producers: a batch with a producer id is never
+// merged into a gap (its base offset, and so the sequence range a replay
+// derives from its offsets, stays as written), and each producer's last batch
+// among the segments rewritten is kept even when all its records go — as an
+// empty batch with its producer fields — so a broker that replays the log
+// after a crash still knows the producer's epoch and last sequence (Kafka's
+// cleaner keeps it for the same reason).
+//
 // Records without a key cannot be compacted and are dropped, as Kafka does.
 // Control batches (transaction markers) are copied unchanged. Data with a
 // damaged (fenced) range is never rewritten: the run stops with an error.
@@ -110,14 +118,20 @@ export function dirtyRatio(log: PartitionLog): number {
  * Visits every batch of a segment (CRC checked); damage stops the run. `batch`
  * is a view of a reused read buffer, valid only until `visit` returns.
  */
-async function forEachBatch(log: PartitionLog, segment: LogSegment, slicer: Slicer, visit: (header: BatchHeader, batch: Uint8Array) => void | Promise<void>): Promise<void> {
+async function forEachBatch(
+  log: PartitionLog,
+  segment: LogSegment,
+  slicer: Slicer,
+  visit: (header: BatchHeader, batch: Uint8Array) => void | Promise<void>,
+  { verifyCrc = true }: { verifyCrc?: boolean } = {},
+): Promise<void> {
   if (segment.fences.length > 0) throw new CorruptRangeError(segment.fences[0])
   const window = new FileWindow(segment.file, segment.sizeBytes, SCAN_CHUNK_BYTES, new Uint8Array(SCAN_CHUNK_BYTES))
   let position = 0
   let expected = segment.baseOffset
   while (position < segment.sizeBytes) {
     if (log.abortCleaning) throw new CleanerAbortedError(`${log.topicPartition}: compaction stopped because the log is closing`)
-    const check = await checkBatchAt(window, position, { expectedBaseOffset: expected, offsetLimit: segment.offsetLimit, verifyCrc: true })
+    const check = await checkBatchAt(window, position, { expectedBaseOffset: expected, offsetLimit: segment.offsetLimit, verifyCrc })
     if (check.header === undefined) {
       const fence = await segment.discoverFence(position, expected, check.problem, segment.sizeBytes)
       throw new CorruptRangeError(fence)
@@ -192,8 +206,14 @@ export async function cleanLog(log: PartitionLog, nowMs: number): Promise<Cleane
     }
     // (2, 3) Rewrite and swap each group of segments up to cleanUpTo.
     const toClean = cleanable.filter((s) => s.nextOffset <= cleanUpTo)
+    const lastBatchOfProducer = new Map<number, number>()
+    for (const segment of toClean) {
+      await forEachBatch(log, segment, slicer, (header) => {
+        if (header.producerId >= 0 && !header.isControl) lastBatchOfProducer.set(header.producerId, header.baseOffset)
+      }, { verifyCrc: false })
+    }
     for (const group of groupSegments(toClean, log.config.segmentBytes)) {
-      const output = await rewriteGroup(log, group, latest, nowMs, stats, slicer)
+      const output = await rewriteGroup(log, group, latest, lastBatchOfProducer, nowMs, stats, slicer)
       await swapIn(log, group, output)
       stats.segmentsRead += group.length
       stats.segmentsWritten++
@@ -211,7 +231,15 @@ export async function cleanLog(log: PartitionLog, nowMs: number): Promise<Cleane
 }
 
 /** Writes the compacted form of a group into `<base>.log.cleaned` (+ indexes) and returns it, synced. */
-async function rewriteGroup(log: PartitionLog, group: LogSegment[], latest: Map<string, number>, nowMs: number, stats: CleanerStats, slicer: Slicer): Promise<LogSegment> {
+async function rewriteGroup(
+  log: PartitionLog,
+  group: LogSegment[],
+  latest: Map<string, number>,
+  lastBatchOfProducer: ReadonlyMap<number, number>,
+  nowMs: number,
+  stats: CleanerStats,
+  slicer: Slicer,
+): Promise<LogSegment> {
   const base = group[0].baseOffset
   const path = joinPath(log.dir, group[0].logPath.slice(group[0].logPath.lastIndexOf('/') + 1)) + CLEANED_SUFFIX
   const file = await log.storage.open(path, { create: true })
@@ -265,6 +293,25 @@ async function rewriteGroup(log: PartitionLog, group: LogSegment[], latest: Map<
           keep.push(i)
         }
         stats.recordsRemoved += decoded.count - keep.length
+        const producerBatch = header.producerId >= 0
+        // A producer's batch keeps its base offset: close the gap before it rather than start it there.
+        if (producerBatch && gapStart >= 0 && (keep.length > 0 || lastBatchOfProducer.get(header.producerId) === header.baseOffset)) await emit(...closeGap(header.baseOffset - 1))
+        if (keep.length === 0 && producerBatch && lastBatchOfProducer.get(header.producerId) === header.baseOffset) {
+          // The producer's last batch here: kept, emptied, with the fields a replay rebuilds its state from.
+          const emptied = encodeRecordBatch([], {
+            baseOffset: header.baseOffset,
+            lastOffsetDelta: header.lastOffsetDelta,
+            baseTimestamp: Math.max(header.maxTimestamp, 0),
+            producerId: header.producerId,
+            producerEpoch: header.producerEpoch,
+            baseSequence: header.baseSequence,
+            transactional: header.isTransactional,
+            partitionLeaderEpoch: header.partitionLeaderEpoch,
+          })
+          stats.batchesRewritten++
+          await emit({ baseOffset: header.baseOffset, lastOffset, maxTimestamp: header.maxTimestamp }, emptied)
+          return
+        }
         if (keep.length === 0) {
           // The whole batch goes; its offsets join the gap the next batch will cover.
           if (gapStart < 0) gapStart = header.baseOffset

@@ -1,7 +1,7 @@
 // Compaction: latest value per key, tombstone expiry, original offsets, atomic
 // swaps at every crash point, and no blocking of appends or reads.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { readBatchHeader } from '../../src/log/batch-header.js'
+import { readBatchHeader, wholeBatches } from '../../src/log/batch-header.js'
 import { CorruptRangeError } from '../../src/log/errors.js'
 import { segmentFileName } from '../../src/log/file-names.js'
 import { encodeRecordBatch } from '../../src/log/record-batch.js'
@@ -195,5 +195,49 @@ describe('compaction in the background', () => {
       expect(failAt).toBeLessThan(500)
     }
     expect(completedAt).toBeGreaterThan(5)
+  })
+})
+
+describe('compaction and idempotent producers', () => {
+  /** Every batch header in the log, in offset order. */
+  async function headers(log: Awaited<ReturnType<typeof openLog>>) {
+    const out: ReturnType<typeof readBatchHeader>[] = []
+    let offset = log.logStartOffset
+    while (offset < log.highWatermark) {
+      const read = await log.read(offset, 1 << 20)
+      for (const batch of wholeBatches(read.batches)) out.push(readBatchHeader(batch))
+      offset = read.nextOffset
+    }
+    return out
+  }
+  const idempotent = (producerId: number, baseSequence: number, keys: string[]) =>
+    encodeRecordBatch(
+      keys.map((key) => ({ key, value: `${producerId}:${key}`.padEnd(40, '.'), timestamp: 5000 })),
+      { producerId, producerEpoch: 3, baseSequence },
+    )
+
+  it("keeps each producer's last batch (emptied) and every producer batch's base offset, so its sequences replay right", async () => {
+    const backend = memoryBackend()
+    const log = await openLog(backend, COMPACT, { clock: () => 10_000 })
+    const a1 = (await log.append(idempotent(7, 0, ['a', 'b']))).baseOffset // wholly superseded: goes
+    const a2 = (await log.append(idempotent(7, 2, ['c']))).baseOffset // wholly superseded, producer 7's last: kept empty
+    await log.append(keyed([['z', 'plain']])) // superseded, no producer: joins a gap
+    const c1 = (await log.append(idempotent(9, 0, ['x', 'y']))).baseOffset // x superseded, y kept: keeps its base offset
+    await log.append(keyed([['a', 'new-a'], ['b', 'new-b'], ['c', 'new-c'], ['z', 'new-z'], ['x', 'new-x']]))
+    await log.roll()
+    await log.append(keyed([['tail', 'active']]))
+    const stats = await log.compact()
+    expect(stats.cleaned).toBe(true)
+    const after = await headers(log)
+    const byProducer = (id: number) => after.filter((h) => h.producerId === id)
+    expect(byProducer(7)).toEqual([expect.objectContaining({ baseOffset: a2, lastOffsetDelta: 0, baseSequence: 2, producerEpoch: 3, recordCount: 0 })])
+    expect(byProducer(9)).toEqual([expect.objectContaining({ baseOffset: c1, lastOffsetDelta: 1, baseSequence: 0, recordCount: 1 })])
+    // Producer 7's first batch is gone: its offsets are covered by an empty batch without producer fields.
+    expect(after[0]).toEqual(expect.objectContaining({ baseOffset: a1, lastOffsetDelta: 1, producerId: -1, recordCount: 0 }))
+    // Offsets stay contiguous batch to batch, and the records are the latest per key.
+    for (let i = 1; i < after.length; i++) expect(after[i].baseOffset).toBe(after[i - 1].baseOffset + after[i - 1].lastOffsetDelta + 1)
+    expect((await readAll(log)).map((r) => r.key)).toEqual(['y', 'a', 'b', 'c', 'z', 'x', 'tail'])
+    await log.close()
+    backend.dispose()
   })
 })
