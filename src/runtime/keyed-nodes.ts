@@ -140,7 +140,10 @@ export interface WindowAggregatorLike {
   advanceProcessingTime?(nowMs: number): WindowResult<unknown>[]
   stats(): { windows: number; lateRecords: number }
   /** Present on aggregators whose state can be checkpointed; undefined when this one's cannot. */
-  snapshot?(): Uint8Array | undefined
+  /** With `headroom` (when snapshotHeadroom is true), the bytes returned begin with that many free bytes before the snapshot. */
+  snapshot?(headroom?: number): Uint8Array | undefined
+  /** True when snapshot(headroom) honours headroom. */
+  readonly snapshotHeadroom?: boolean
 }
 
 export type AggregatorOptions = { assigner: any; aggregate: any; trigger?: any; allowedLatenessMs: number }
@@ -180,6 +183,13 @@ export class WindowNode extends RuntimeNode {
 
   /** One length-prefixed snapshot per aggregate, or undefined when one of them cannot snapshot. */
   override snapshot(): Uint8Array | undefined {
+    // One aggregate (the common case): its snapshot is written after room for the one-part header, not copied behind it.
+    if (this.parts.length === 1) {
+      const bytes = this.parts[0].aggregator.snapshot?.(JOIN_HEADER_ONE_PART)
+      if (bytes === undefined) return undefined
+      if (this.parts[0].aggregator.snapshotHeadroom === true) return frameOnePart(bytes)
+      return joinParts([bytes])
+    }
     const parts: Uint8Array[] = []
     for (const p of this.parts) {
       const bytes = p.aggregator.snapshot?.()
@@ -349,6 +359,17 @@ function alignedWith(first: WindowResult<unknown>[], results: WindowResult<unkno
     if (match === undefined) throw new Error(`window operator ${operator}: one aggregate fired window ${f.windowStart} of key ${String(f.key)} and another did not`)
     return match
   })
+}
+
+/** Bytes joinParts puts before a single part: the count and the part's length. */
+const JOIN_HEADER_ONE_PART = 8
+
+/** joinParts([part]) for a part written JOIN_HEADER_ONE_PART bytes into `bytes`: the header goes in front, nothing is copied. */
+function frameOnePart(bytes: Uint8Array): Uint8Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, JOIN_HEADER_ONE_PART)
+  view.setUint32(0, 1, true)
+  view.setUint32(4, bytes.length - JOIN_HEADER_ONE_PART, true)
+  return bytes
 }
 
 /** Several snapshots in one: u32 count, then (u32 length, bytes) each. */

@@ -427,6 +427,12 @@ describe('restoring keys', () => {
     pane.processBatch({ keys, timestamps: new Float64Array(keys.length).fill(1), values: keys.map((_, i) => i + 1) })
     const good = pane.snapshot()
     pane.dispose()
+    // With headroom, the same bytes after that many free ones (a caller frames them in place).
+    const reopened = PaneWindowAggregator.restore(options(), good)
+    const roomy = reopened.snapshot(8)
+    expect(roomy.length).toBe(good.length + 8)
+    expect(roomy.subarray(8)).toEqual(good)
+    reopened.dispose()
     const restored = PaneWindowAggregator.restore(options(), good)
     expect(new Map(restored.advanceWatermark(Infinity).map((r) => [r.key, r.result]))).toEqual(new Map(keys.map((k, i) => [k, i + 1])))
     restored.dispose()

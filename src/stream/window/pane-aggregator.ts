@@ -258,6 +258,8 @@ const releaseBlocks = new FinalizationRegistry<WasmBlock[]>((blocks) => {
 const utf8Encoder = new TextEncoder()
 
 export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, number> {
+  /** snapshot(headroom) leaves room for a caller's header (see snapshot). */
+  readonly snapshotHeadroom = true
   readonly assigner: WindowAssigner
   readonly trigger: Trigger
   readonly allowedLatenessMs: number
@@ -788,32 +790,31 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
   }
 
   /** All state, watermark included, as bytes (format in the comment above SNAPSHOT_MAGIC). */
-  snapshot(): Uint8Array {
+  /**
+   * The state as bytes. With `headroom`, the buffer returned starts with that
+   * many free bytes before the snapshot (a caller framing it writes its header
+   * there instead of copying tens of megabytes into a new buffer).
+   */
+  snapshot(headroom = 0): Uint8Array {
     const s = this.live()
     const nodeCount = this.header(H.liveNodes)
-    // Live keys get consecutive positions in the key table.
+    // Live keys get consecutive positions in the key table, written as they are found (one pass, no per-key objects).
     const position = new Int32Array(this.keyHigh).fill(-1)
-    const tableKeys: Key[] = []
-    const encoded: (Uint8Array | number)[] = []
-    let keyTableBytes = 0
+    const table = new KeyTableWriter(16 * Math.max(1, this.keyIndex.size))
+    let keyCount = 0
     const u32 = this.views.refresh().u32
     for (let index = 0; index < this.keyHigh; index++) {
       const key = this.keyOf[index]
       // Idle keys (no accumulators) are left out: they hold no state.
       if (key === undefined || u32[(this.keys.ptr + index * PANE_KEY_BYTES + K.nodes) >>> 2] === 0) continue
-      position[index] = tableKeys.length
-      tableKeys.push(key)
-      if (typeof key === 'number') {
-        encoded.push(key)
-        keyTableBytes += 9
-      } else {
-        const bytes = utf8Encoder.encode(key)
-        encoded.push(bytes)
-        keyTableBytes += 5 + bytes.length
-      }
+      position[index] = keyCount++
+      if (typeof key === 'number') table.number(key)
+      else table.string(key)
     }
-    const bytes = new Uint8Array(SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES + keyTableBytes)
-    const view = new DataView(bytes.buffer)
+    const keyTableBytes = table.at
+    const whole = new Uint8Array(headroom + SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES + keyTableBytes)
+    const bytes = whole.subarray(headroom)
+    const view = new DataView(whole.buffer, headroom)
     view.setUint32(0, SNAPSHOT_MAGIC, true)
     view.setUint16(4, SNAPSHOT_VERSION, true)
     view.setUint8(6, KIND_CODE[this.kind])
@@ -825,7 +826,7 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     view.setFloat64(48, this.lateCount, true)
     view.setFloat64(56, this.droppedCount, true)
     view.setUint32(64, nodeCount, true)
-    view.setUint32(68, tableKeys.length, true)
+    view.setUint32(68, keyCount, true)
     view.setUint32(72, keyTableBytes, true)
     if (nodeCount > 0) {
       const buffer = wasmAlloc(nodeCount * SNAPSHOT_NODE_BYTES)
@@ -842,20 +843,8 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
         view.setUint32(at, position[view.getUint32(at, true)], true)
       }
     }
-    let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
-    for (const entry of encoded) {
-      if (typeof entry === 'number') {
-        view.setUint8(at, 0)
-        view.setFloat64(at + 1, entry, true)
-        at += 9
-      } else {
-        view.setUint8(at, 1)
-        view.setUint32(at + 1, entry.length, true)
-        bytes.set(entry, at + 5)
-        at += 5 + entry.length
-      }
-    }
-    return bytes
+    bytes.set(table.bytes.subarray(0, keyTableBytes), SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES)
+    return whole
   }
 
   /** An aggregator with the state of `snapshot()`'s bytes; `options` must describe the same windows, aggregate and lateness. */
@@ -965,6 +954,60 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     this.kp = kp
     this.lateCount = lateRecords
     this.droppedCount = dropped
+  }
+}
+
+/**
+ * A snapshot's key table, appended key by key into one growing buffer: tag 0
+ * and a float64 for a number, tag 1, a u32 byte length and UTF-8 bytes for a
+ * string (ASCII written directly, anything else through TextEncoder).
+ */
+class KeyTableWriter {
+  bytes: Uint8Array
+  private view: DataView
+  at = 0
+
+  constructor(capacity: number) {
+    this.bytes = new Uint8Array(capacity)
+    this.view = new DataView(this.bytes.buffer)
+  }
+
+  number(key: number): void {
+    this.ensure(9)
+    this.bytes[this.at] = 0
+    this.view.setFloat64(this.at + 1, key, true)
+    this.at += 9
+  }
+
+  string(key: string): void {
+    const n = key.length
+    // At most 3 UTF-8 bytes per UTF-16 unit.
+    this.ensure(5 + 3 * n)
+    const bytes = this.bytes
+    const start = this.at + 5
+    let ascii = true
+    for (let i = 0; i < n; i++) {
+      const c = key.charCodeAt(i)
+      if (c >= 0x80) {
+        ascii = false
+        break
+      }
+      bytes[start + i] = c
+    }
+    const length = ascii ? n : utf8Encoder.encodeInto(key, bytes.subarray(start)).written
+    bytes[this.at] = 1
+    this.view.setUint32(this.at + 1, length, true)
+    this.at = start + length
+  }
+
+  private ensure(extra: number): void {
+    if (this.at + extra <= this.bytes.length) return
+    let size = this.bytes.length * 2
+    while (size < this.at + extra) size *= 2
+    const grown = new Uint8Array(size)
+    grown.set(this.bytes.subarray(0, this.at))
+    this.bytes = grown
+    this.view = new DataView(grown.buffer)
   }
 }
 
