@@ -14,6 +14,7 @@
 // Flat objects whose fields hold one type each (the common case: events,
 // readings) become typed columns; anything else falls back to JSON.
 import type { Key } from '../stream/dsl/graph.js'
+import { GrowableBytes } from '../growable-bytes.js'
 
 const MAGIC = 0x31424445 // 'EDB1'
 const HEADER = 12
@@ -41,19 +42,7 @@ const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
 /** A growable byte buffer with aligned typed writes. */
-class Writer {
-  bytes = new Uint8Array(1 << 12)
-  view = new DataView(this.bytes.buffer)
-  at = 0
-  ensure(extra: number): void {
-    if (this.at + extra <= this.bytes.length) return
-    let size = this.bytes.length * 2
-    while (size < this.at + extra) size *= 2
-    const next = new Uint8Array(size)
-    next.set(this.bytes.subarray(0, this.at))
-    this.bytes = next
-    this.view = new DataView(next.buffer)
-  }
+class Writer extends GrowableBytes {
   u8(v: number): void {
     this.ensure(1)
     this.bytes[this.at++] = v

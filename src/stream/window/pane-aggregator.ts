@@ -47,6 +47,7 @@ import {
   type WindowResult,
 } from './operator.js'
 import { triggers, type Trigger } from './triggers.js'
+import { GrowableBytes } from '../../growable-bytes.js'
 import type { WindowAssigner } from './windows.js'
 import {
   H,
@@ -962,16 +963,7 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
  * and a float64 for a number, tag 1, a u32 byte length and UTF-8 bytes for a
  * string (ASCII written directly, anything else through TextEncoder).
  */
-class KeyTableWriter {
-  bytes: Uint8Array
-  private view: DataView
-  at = 0
-
-  constructor(capacity: number) {
-    this.bytes = new Uint8Array(capacity)
-    this.view = new DataView(this.bytes.buffer)
-  }
-
+class KeyTableWriter extends GrowableBytes {
   number(key: number): void {
     this.ensure(9)
     this.bytes[this.at] = 0
@@ -998,16 +990,6 @@ class KeyTableWriter {
     bytes[this.at] = 1
     this.view.setUint32(this.at + 1, length, true)
     this.at = start + length
-  }
-
-  private ensure(extra: number): void {
-    if (this.at + extra <= this.bytes.length) return
-    let size = this.bytes.length * 2
-    while (size < this.at + extra) size *= 2
-    const grown = new Uint8Array(size)
-    grown.set(this.bytes.subarray(0, this.at))
-    this.bytes = grown
-    this.view = new DataView(grown.buffer)
   }
 }
 
