@@ -919,21 +919,8 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     const decoder = new TextDecoder('utf-8', { fatal: true })
     let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
     for (let i = 0; i < keyCount; i++) {
-      if (at + 1 > bytes.length) fail(`the key table ends inside key ${i}`)
-      const tag = bytes[at]
-      let key: Key
-      if (tag === 0) {
-        if (at + 9 > bytes.length) fail(`the key table ends inside key ${i}`)
-        key = view.getFloat64(at + 1, true)
-        if (Number.isNaN(key)) fail(`key ${i} is NaN`)
-        at += 9
-      } else if (tag === 1) {
-        if (at + 5 > bytes.length) fail(`the key table ends inside key ${i}`)
-        const length = view.getUint32(at + 1, true)
-        if (at + 5 + length > bytes.length) fail(`the key table ends inside key ${i}`)
-        key = decodeKey(bytes, at + 5, at + 5 + length, decoder) ?? fail(`key ${i} is not valid UTF-8`)
-        at += 5 + length
-      } else return fail(`key ${i} has tag ${tag} (0 number, 1 string)`)
+      const { key, next } = readKeyAt(bytes, view, at, i, decoder, fail)
+      at = next
       if (this.keyIndex.has(key)) fail(`key ${i} (${String(key)}) appears twice`)
       this.addKey(key)
     }
@@ -1012,6 +999,33 @@ function decodeKey(bytes: Uint8Array, from: number, to: number, decoder: TextDec
 }
 
 /**
+ * Reads key `i` of a snapshot's key table at `at` (the KeyTableWriter layout):
+ * the key and where the next one starts. `fail` gets what is wrong, as
+ * "the key table ends inside key i", "key i is NaN", "key i is not valid
+ * UTF-8" or "key i has tag t (…)".
+ */
+function truncated(fail: (reason: string) => never, i: number): never {
+  return fail(`the key table ends inside key ${i}`)
+}
+
+function readKeyAt(bytes: Uint8Array, view: DataView, at: number, i: number, decoder: TextDecoder, fail: (reason: string) => never): { key: Key; next: number } {
+  if (at + 1 > bytes.length) truncated(fail, i)
+  const tag = bytes[at]
+  if (tag === 0) {
+    if (at + 9 > bytes.length) truncated(fail, i)
+    const key = view.getFloat64(at + 1, true)
+    if (Number.isNaN(key)) fail(`key ${i} is NaN`)
+    return { key, next: at + 9 }
+  }
+  if (tag !== 1) fail(`key ${i} has tag ${tag} (0 number, 1 string)`)
+  if (at + 5 > bytes.length) truncated(fail, i)
+  const length = view.getUint32(at + 1, true)
+  if (at + 5 + length > bytes.length) truncated(fail, i)
+  const key = decodeKey(bytes, at + 5, at + 5 + length, decoder) ?? fail(`key ${i} is not valid UTF-8`)
+  return { key, next: at + 5 + length }
+}
+
+/**
  * Rescaling: one snapshot holding the keys `keep` accepts, taken out of
  * several snapshots of the same window (one per task of the parallelism the
  * checkpoint was taken at). Nothing is restored on the way and no per-key
@@ -1056,21 +1070,13 @@ export function selectPaneSnapshot(blobs: Uint8Array[], keep: (key: Key) => bool
     const position = new Int32Array(keyCount).fill(-1)
     const spans: number[] = []
     let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
+    const failKey = (reason: string): never => {
+      throw new StreamInputError(`rescaling window state: snapshot ${i}: ${reason}`)
+    }
     for (let k = 0; k < keyCount; k++) {
       const start = at
-      let key: Key
-      if (at + 1 > bytes.length) fail(i, `ends inside key ${k}`)
-      if (view.getUint8(at) === 0) {
-        if (at + 9 > bytes.length) fail(i, `ends inside key ${k}`)
-        key = view.getFloat64(at + 1, true)
-        at += 9
-      } else {
-        if (at + 5 > bytes.length) fail(i, `ends inside key ${k}`)
-        const length = view.getUint32(at + 1, true)
-        if (at + 5 + length > bytes.length) fail(i, `ends inside key ${k}`)
-        key = decodeKey(bytes, at + 5, at + 5 + length, decoder) ?? fail(i, `key ${k} is not valid UTF-8`)
-        at += 5 + length
-      }
+      const { key, next } = readKeyAt(bytes, view, at, k, decoder, failKey)
+      at = next
       if (!keep(key)) continue
       position[k] = keysOut++
       spans.push(start, at)
