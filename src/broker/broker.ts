@@ -172,41 +172,41 @@ export class Broker {
    */
   private async recover(): Promise<void> {
     const saved = await this.takeSavedState()
-    for (const name of this.topics.list()) {
-      if (name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC) continue
-      const partitions = this.topics.partitionCount(name) ?? 0
-      for (let p = 0; p < partitions; p++) {
-        const log = this.topics.partition(name, p)
-        const key = partitionKey(name, p)
-        const state = saved?.get(key)
-        if (state !== undefined && state.logStartOffset === log.logStartOffset() && state.logEndOffset === log.logEndOffset()) {
-          try {
-            this.producerStates.set(key, ProducerStateTable.fromRecords(state.producers))
-            this.partitionTransactions.set(key, PartitionTransactions.fromRecord(state.transactions))
-            this.startReport.restoredPartitions++
-            continue
-          } catch (error) {
-            this.startReport.stateSnapshot = `partition ${key} replayed: ${(error as Error).message}`
-            this.producerStates.delete(key)
-            this.partitionTransactions.delete(key)
-          }
+    for (const { topic, partition, log } of this.userPartitions()) {
+      const state = saved?.get(partitionKey(topic, partition))
+      if (state !== undefined && this.restoreSaved(state, log)) continue
+      this.startReport.replayedPartitions++
+      const table = this.tableFor(topic, partition)
+      const transactions = this.transactionsOf(topic, partition)
+      await replayPartition(log, log.logStartOffset(), (batch) => {
+        const header = readBatchHeader(batch)
+        if (header.producerId < 0) return
+        this.nextProducerId = Math.max(this.nextProducerId, header.producerId + 1)
+        if (header.isControl) {
+          const kind = readMarkerKind(batch, header)
+          if (kind !== undefined) transactions.onMarker(header.producerId, kind, header.baseOffset)
+          return
         }
-        this.startReport.replayedPartitions++
-        const table = this.tableFor(name, p)
-        const transactions = this.transactionsOf(name, p)
-        await replayPartition(log, log.logStartOffset(), (batch) => {
-          const header = readBatchHeader(batch)
-          if (header.producerId < 0) return
-          this.nextProducerId = Math.max(this.nextProducerId, header.producerId + 1)
-          if (header.isControl) {
-            const kind = readMarkerKind(batch, header)
-            if (kind !== undefined) transactions.onMarker(header.producerId, kind, header.baseOffset)
-            return
-          }
-          if (header.isTransactional) transactions.onData(header.producerId, header.baseOffset)
-          table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
-        })
-      }
+        if (header.isTransactional) transactions.onData(header.producerId, header.baseOffset)
+        table.observe({ ...header, recordCount: header.lastOffsetDelta + 1 }, header.baseOffset)
+      })
+    }
+  }
+
+  /** Takes a partition's saved state when its log still starts and ends where it did; false to replay it instead. */
+  private restoreSaved(state: PartitionStateRecord, log: BrokerPartition): boolean {
+    if (state.logStartOffset !== log.logStartOffset() || state.logEndOffset !== log.logEndOffset()) return false
+    const key = partitionKey(state.topic, state.partition)
+    try {
+      const producers = ProducerStateTable.fromRecords(state.producers)
+      const transactions = PartitionTransactions.fromRecord(state.transactions)
+      this.producerStates.set(key, producers)
+      this.partitionTransactions.set(key, transactions)
+      this.startReport.restoredPartitions++
+      return true
+    } catch (error) {
+      this.startReport.stateSnapshot = `partition ${key} replayed: ${(error as Error).message}`
+      return false
     }
   }
 
@@ -229,6 +229,15 @@ export class Broker {
     return new Map(state.partitions.map((p) => [partitionKey(p.topic, p.partition), p]))
   }
 
+  /** Every partition of every user topic (the internal topics are the offset and transaction stores' own). */
+  private *userPartitions(): Generator<{ topic: string; partition: number; log: BrokerPartition }> {
+    for (const topic of this.topics.list()) {
+      if (topic === OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) continue
+      const count = this.topics.partitionCount(topic) ?? 0
+      for (let partition = 0; partition < count; partition++) yield { topic, partition, log: this.topics.partition(topic, partition) }
+    }
+  }
+
   /** What the broker knows of a partition's producers and transactions (as the clean-shutdown state stores it): for diagnostics and tests. */
   partitionState(topic: string, partition: number): { producers: ProducerStateRecord[]; transactions: PartitionTransactionsRecord } {
     this.partitionLog(topic, partition)
@@ -239,19 +248,8 @@ export class Broker {
   /** Writes the clean-shutdown state of every user partition (after every append has settled). */
   private async saveState(): Promise<void> {
     const partitions: PartitionStateRecord[] = []
-    for (const name of this.topics.list()) {
-      if (name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC) continue
-      const count = this.topics.partitionCount(name) ?? 0
-      for (let p = 0; p < count; p++) {
-        const log = this.topics.partition(name, p)
-        partitions.push({
-          topic: name,
-          partition: p,
-          logStartOffset: log.logStartOffset(),
-          logEndOffset: log.logEndOffset(),
-          ...this.partitionState(name, p),
-        })
-      }
+    for (const { topic, partition, log } of this.userPartitions()) {
+      partitions.push({ topic, partition, logStartOffset: log.logStartOffset(), logEndOffset: log.logEndOffset(), ...this.partitionState(topic, partition) })
     }
     await this.topics.writeSideFile(BROKER_STATE_FILE, encodeBrokerState({ nextProducerId: this.nextProducerId, partitions }))
   }

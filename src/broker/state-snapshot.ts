@@ -8,12 +8,12 @@
 // broker takes any write — so it is used at most once, by the open right after
 // the close that wrote it. A crash leaves no file, and the next start replays
 // everything, as without it. (Kafka's producer state snapshots play this part.)
+import { CHECKPOINT_FORMAT_VERSION, encodeStateFile, parseStateFile } from '../log/checkpoint-files.js'
 import type { ProducerStateRecord } from './producer-state.js'
 import type { PartitionTransactionsRecord } from './transactions/partition-transactions.js'
 
 export const BROKER_STATE_FILE = 'broker-state.json'
 const FORMAT = 'eddy.broker-state'
-const VERSION = 1
 
 export interface PartitionStateRecord {
   topic: string
@@ -30,20 +30,15 @@ export interface BrokerStateSnapshot {
 }
 
 export function encodeBrokerState(state: BrokerStateSnapshot): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ format: FORMAT, version: VERSION, ...state }))
+  return encodeStateFile(FORMAT, state)
 }
 
 /** The snapshot in `bytes`, or the reason it cannot be used (the broker then replays every partition). */
 export function decodeBrokerState(bytes: Uint8Array): BrokerStateSnapshot | string {
-  let parsed: unknown
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
-  } catch (error) {
-    return `not JSON (${(error as Error).message})`
-  }
-  const s = parsed as { format?: unknown; version?: unknown; nextProducerId?: unknown; partitions?: unknown }
-  if (s === null || typeof s !== 'object' || s.format !== FORMAT) return `not an ${FORMAT} file`
-  if (s.version !== VERSION) return `version ${String(s.version)} (this build reads ${VERSION})`
+  const file = parseStateFile(bytes, BROKER_STATE_FILE, FORMAT)
+  if (file.state === 'damaged') return file.reason
+  if (file.state === 'newer') return `version ${file.version} (this build reads ${CHECKPOINT_FORMAT_VERSION})`
+  const s = file.value as { nextProducerId?: unknown; partitions?: unknown }
   if (!Number.isSafeInteger(s.nextProducerId) || (s.nextProducerId as number) < 0) return `nextProducerId is ${String(s.nextProducerId)}`
   if (!Array.isArray(s.partitions)) return 'partitions is not an array'
   for (const p of s.partitions as PartitionStateRecord[]) {
