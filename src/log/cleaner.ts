@@ -189,12 +189,19 @@ export async function cleanLog(log: PartitionLog, nowMs: number): Promise<Cleane
   if (dirty.length === 0) return stats
   for (const segment of cleanable) segment.acquire()
   try {
-    // (1) The offset map over the dirty section.
+    // (1) The offset map over the dirty section, and each producer's last batch in what is rewritten: the
+    // clean section's batch headers first, then the dirty section's as the map is built (later wins).
     const latest = new Map<string, number>()
+    const lastBatchOfProducer = new Map<number, number>()
+    const noteProducer = (header: BatchHeader) => {
+      if (header.producerId >= 0 && !header.isControl) lastBatchOfProducer.set(header.producerId, header.baseOffset)
+    }
+    for (const segment of cleanable) if (segment.nextOffset <= firstDirty) await forEachBatch(log, segment, slicer, noteProducer, { verifyCrc: false })
     let cleanUpTo = firstDirty
     for (const segment of dirty) {
       if (latest.size >= OFFSET_MAP_KEYS_MAX && cleanUpTo > firstDirty) break
       await forEachBatch(log, segment, slicer, (header, batch) => {
+        noteProducer(header)
         if (header.isControl) return
         const decoded = decodeRecordBatch(batch, { verifyCrc: false })
         for (let i = 0; i < decoded.count; i++) {
@@ -206,12 +213,6 @@ export async function cleanLog(log: PartitionLog, nowMs: number): Promise<Cleane
     }
     // (2, 3) Rewrite and swap each group of segments up to cleanUpTo.
     const toClean = cleanable.filter((s) => s.nextOffset <= cleanUpTo)
-    const lastBatchOfProducer = new Map<number, number>()
-    for (const segment of toClean) {
-      await forEachBatch(log, segment, slicer, (header) => {
-        if (header.producerId >= 0 && !header.isControl) lastBatchOfProducer.set(header.producerId, header.baseOffset)
-      }, { verifyCrc: false })
-    }
     for (const group of groupSegments(toClean, log.config.segmentBytes)) {
       const output = await rewriteGroup(log, group, latest, lastBatchOfProducer, nowMs, stats, slicer)
       await swapIn(log, group, output)
@@ -294,9 +295,10 @@ async function rewriteGroup(
         }
         stats.recordsRemoved += decoded.count - keep.length
         const producerBatch = header.producerId >= 0
+        const producersLast = producerBatch && lastBatchOfProducer.get(header.producerId) === header.baseOffset
         // A producer's batch keeps its base offset: close the gap before it rather than start it there.
-        if (producerBatch && gapStart >= 0 && (keep.length > 0 || lastBatchOfProducer.get(header.producerId) === header.baseOffset)) await emit(...closeGap(header.baseOffset - 1))
-        if (keep.length === 0 && producerBatch && lastBatchOfProducer.get(header.producerId) === header.baseOffset) {
+        if (producerBatch && gapStart >= 0 && (keep.length > 0 || producersLast)) await emit(...closeGap(header.baseOffset - 1))
+        if (keep.length === 0 && producersLast) {
           // The producer's last batch here: kept, emptied, with the fields a replay rebuilds its state from.
           const emptied = encodeRecordBatch([], {
             baseOffset: header.baseOffset,
