@@ -185,10 +185,13 @@ export class WindowNode extends RuntimeNode {
   override snapshot(): Uint8Array | undefined {
     // One aggregate (the common case): its snapshot is written after room for the one-part header, not copied behind it.
     if (this.parts.length === 1) {
-      const bytes = this.parts[0].aggregator.snapshot?.(JOIN_HEADER_ONE_PART)
-      if (bytes === undefined) return undefined
-      if (this.parts[0].aggregator.snapshotHeadroom === true) return frameOnePart(bytes)
-      return joinParts([bytes])
+      const aggregator = this.parts[0].aggregator
+      if (aggregator.snapshotHeadroom !== true) {
+        const bytes = aggregator.snapshot?.()
+        return bytes === undefined ? undefined : joinParts([bytes])
+      }
+      const bytes = aggregator.snapshot?.(JOIN_HEADER_ONE_PART)
+      return bytes === undefined ? undefined : frameOnePart(bytes)
     }
     const parts: Uint8Array[] = []
     for (const p of this.parts) {
