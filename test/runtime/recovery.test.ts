@@ -14,6 +14,18 @@ const sortedJson = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).sort(
 
 let reference: string[] = []
 
+/** The job at parallelism 2 on workers, exactly-once with a checkpoint store, whose map kills its worker once after 7 000 records. */
+function runWithOneWorkerDeath(name: string, failHow: 'exit' | 'throw', params: Record<string, unknown> = {}) {
+  return runJob(job, {
+    executor: 'workers',
+    parallelism: 2,
+    guarantee: 'exactly-once',
+    checkpoints: { dir: join(root, name), intervalMs: 50 },
+    restart: { strategy: 'fixed-delay', attempts: 2, delayMs: 20 },
+    params: { count: COUNT, rate: 20_000, ledger: name, failAt: 7_000, failHow, marker: join(root, `${name}.marker`), ...params },
+  })
+}
+
 describe('recovery', () => {
   it('has a failure-free reference run', async () => {
     await runJob(job, { params: { count: COUNT, rate: 1e9, ledger: 'reference' } })
@@ -67,15 +79,7 @@ describe('recovery', () => {
       // The map kills its worker once, after 7 000 of 12 000 records (a marker file keeps the restarted attempt alive);
       // the restart strategy tears down every task, restores the newest checkpoint into fresh workers and recovers the sink.
       const name = `worker-death-${failHow}`
-      const marker = join(root, `${name}.marker`)
-      const result = await runJob(job, {
-        executor: 'workers',
-        parallelism: 2,
-        guarantee: 'exactly-once',
-        checkpoints: { dir: join(root, name), intervalMs: 50 },
-        restart: { strategy: 'fixed-delay', attempts: 2, delayMs: 20 },
-        params: { count: COUNT, rate: 20_000, ledger: name, failAt: 7_000, failHow, marker },
-      })
+      const result = await runWithOneWorkerDeath(name, failHow)
       expect(result.metrics.restarts).toBe(1)
       const recovers = ledgerOf(`${name}/windows`).recovers
       expect(recovers).toHaveLength(1)
@@ -88,14 +92,7 @@ describe('recovery', () => {
     // The sinks run in the tasks (prepare/commit inside the worker threads); a worker exits once mid-run; the committed files hold each row once.
     const name = 'task-sinks'
     const dir = join(root, `${name}-out`)
-    const result = await runJob(job, {
-      executor: 'workers',
-      parallelism: 2,
-      guarantee: 'exactly-once',
-      checkpoints: { dir: join(root, name), intervalMs: 50 },
-      restart: { strategy: 'fixed-delay', attempts: 2, delayMs: 20 },
-      params: { count: COUNT, rate: 20_000, ledger: name, taskSinkDir: dir, failAt: 7_000, failHow: 'exit', marker: join(root, `${name}.marker`) },
-    })
+    const result = await runWithOneWorkerDeath(name, 'exit', { taskSinkDir: dir })
     expect(result.metrics.restarts).toBe(1)
     const prepared = result.metrics.checkpoints.filter((c) => c.status === 'completed')
     expect(prepared.length).toBeGreaterThan(0)
