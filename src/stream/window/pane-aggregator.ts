@@ -916,15 +916,13 @@ export class PaneWindowAggregator<IN = number> implements WindowAggregator<IN, n
     // indices as they are). A failure part-way leaves this aggregator half-built: restore() disposes it.
     const s = this.state.ptr
     this.reserve(nodeCount, keyCount)
-    const decoder = new TextDecoder('utf-8', { fatal: true })
-    let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
+    const table = new KeyTableReader(bytes, view, SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES, fail)
     for (let i = 0; i < keyCount; i++) {
-      const { key, next } = readKeyAt(bytes, view, at, i, decoder, fail)
-      at = next
+      const key = table.next(i)
       if (this.keyIndex.has(key)) fail(`key ${i} (${String(key)}) appears twice`)
       this.addKey(key)
     }
-    if (at !== bytes.length) fail(`the key table is ${at - (SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES)} bytes, its header says ${keyTableBytes}`)
+    if (table.at !== bytes.length) fail(`the key table is ${table.at - (SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES)} bytes, its header says ${keyTableBytes}`)
     if (nodeCount > 0) {
       const buffer = wasmAlloc(nodeCount * SNAPSHOT_NODE_BYTES)
       try {
@@ -999,30 +997,45 @@ function decodeKey(bytes: Uint8Array, from: number, to: number, decoder: TextDec
 }
 
 /**
- * Reads key `i` of a snapshot's key table at `at` (the KeyTableWriter layout):
- * the key and where the next one starts. `fail` gets what is wrong, as
- * "the key table ends inside key i", "key i is NaN", "key i is not valid
- * UTF-8" or "key i has tag t (…)".
+ * Reads a snapshot's key table (the KeyTableWriter layout) key by key from
+ * `at`, which it advances. `fail` gets what is wrong, as "the key table ends
+ * inside key i", "key i is NaN", "key i is not valid UTF-8" or "key i has tag
+ * t (…)".
  */
-function truncated(fail: (reason: string) => never, i: number): never {
-  return fail(`the key table ends inside key ${i}`)
-}
+class KeyTableReader {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true })
 
-function readKeyAt(bytes: Uint8Array, view: DataView, at: number, i: number, decoder: TextDecoder, fail: (reason: string) => never): { key: Key; next: number } {
-  if (at + 1 > bytes.length) truncated(fail, i)
-  const tag = bytes[at]
-  if (tag === 0) {
-    if (at + 9 > bytes.length) truncated(fail, i)
-    const key = view.getFloat64(at + 1, true)
-    if (Number.isNaN(key)) fail(`key ${i} is NaN`)
-    return { key, next: at + 9 }
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly view: DataView,
+    public at: number,
+    private readonly fail: (reason: string) => never,
+  ) {}
+
+  /** Key number `i` (for messages), read at `at`. */
+  next(i: number): Key {
+    const { bytes, view, at } = this
+    if (at + 1 > bytes.length) this.truncated(i)
+    const tag = bytes[at]
+    if (tag === 0) {
+      if (at + 9 > bytes.length) this.truncated(i)
+      const key = view.getFloat64(at + 1, true)
+      if (Number.isNaN(key)) this.fail(`key ${i} is NaN`)
+      this.at = at + 9
+      return key
+    }
+    if (tag !== 1) this.fail(`key ${i} has tag ${tag} (0 number, 1 string)`)
+    if (at + 5 > bytes.length) this.truncated(i)
+    const length = view.getUint32(at + 1, true)
+    if (at + 5 + length > bytes.length) this.truncated(i)
+    const key = decodeKey(bytes, at + 5, at + 5 + length, this.decoder) ?? this.fail(`key ${i} is not valid UTF-8`)
+    this.at = at + 5 + length
+    return key
   }
-  if (tag !== 1) fail(`key ${i} has tag ${tag} (0 number, 1 string)`)
-  if (at + 5 > bytes.length) truncated(fail, i)
-  const length = view.getUint32(at + 1, true)
-  if (at + 5 + length > bytes.length) truncated(fail, i)
-  const key = decodeKey(bytes, at + 5, at + 5 + length, decoder) ?? fail(`key ${i} is not valid UTF-8`)
-  return { key, next: at + 5 + length }
+
+  private truncated(i: number): never {
+    return this.fail(`the key table ends inside key ${i}`)
+  }
 }
 
 /**
@@ -1042,7 +1055,6 @@ export function selectPaneSnapshot(blobs: Uint8Array[], keep: (key: Key) => bool
     throw new StreamInputError(`rescaling window state: snapshot ${i} ${message}`)
   }
   if (blobs.length === 0) throw new StreamInputError('rescaling window state: no snapshot to select from')
-  const decoder = new TextDecoder('utf-8', { fatal: true })
   const parsed: { view: DataView; bytes: Uint8Array; nodeCount: number; position: Int32Array; spans: number[] }[] = []
   let keysOut = 0
   let nodesOut = 0
@@ -1069,18 +1081,16 @@ export function selectPaneSnapshot(blobs: Uint8Array[], keep: (key: Key) => bool
     // Key table: which keys stay, their new positions and their byte spans.
     const position = new Int32Array(keyCount).fill(-1)
     const spans: number[] = []
-    let at = SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES
-    const failKey = (reason: string): never => {
+    const table = new KeyTableReader(bytes, view, SNAPSHOT_HEADER_BYTES + nodeCount * SNAPSHOT_NODE_BYTES, (reason): never => {
       throw new StreamInputError(`rescaling window state: snapshot ${i}: ${reason}`)
-    }
+    })
     for (let k = 0; k < keyCount; k++) {
-      const start = at
-      const { key, next } = readKeyAt(bytes, view, at, k, decoder, failKey)
-      at = next
+      const start = table.at
+      const key = table.next(k)
       if (!keep(key)) continue
       position[k] = keysOut++
-      spans.push(start, at)
-      keyBytesOut += at - start
+      spans.push(start, table.at)
+      keyBytesOut += table.at - start
     }
     for (let n = 0; n < nodeCount; n++) {
       const key = view.getUint32(SNAPSHOT_HEADER_BYTES + n * SNAPSHOT_NODE_BYTES + 24, true)
